@@ -1,0 +1,17 @@
+// Package local implements remote.Store over a directory, the "local tier"
+// meant to sit on a LUKS volume.
+//
+// Key "a/b/c" is the file root/a/b/c; the directory marker "a/b/" is the
+// directory root/a/b. Uploads are written to temporary files in
+// root/.sealfs-tmp (a reserved top-level name) and renamed into place on
+// Commit, after fdatasync; every directory whose entries changed is fsynced
+// before Commit or Delete returns. Open pins a version by keeping the file
+// descriptor of the inode it opened, so a later commit, which renames a new
+// inode into place, never changes what an open handle reads.
+//
+// A version token names the inode, its modification time in nanoseconds
+// (stamped by Commit from the wall clock, so a reused inode number never
+// repeats a token) and the size. Several processes may share one directory:
+// conditional and replacing writes serialize through byte-range locks on
+// root/.sealfs-tmp/lock.
+package local

@@ -1,0 +1,124 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sealfs/sealfs/remote"
+)
+
+// markerUpload creates a directory marker: a directory, with no bytes.
+type markerUpload struct {
+	store *Store
+	key   string
+
+	mu   sync.Mutex
+	done bool
+}
+
+// Write accepts no data: a marker is empty.
+func (u *markerUpload) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	return 0, fmt.Errorf("local: write %q: a directory marker holds no data: %w", u.key, remote.ErrInvalidKey)
+}
+
+// ReadAt reports the end of the (empty) upload.
+func (u *markerUpload) ReadAt(p []byte, off int64) (int, error) {
+	return emptyObject{info: remote.Info{Key: u.key}}.ReadAt(p, off)
+}
+
+// Size is always 0.
+func (u *markerUpload) Size() int64 { return 0 }
+
+// Commit creates the marker's directory (and its parents) durably.
+func (u *markerUpload) Commit(ctx context.Context, cond remote.Condition) (remote.Info, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.done {
+		return remote.Info{}, opError("commit", u.key, fs.ErrClosed)
+	}
+	u.done = true
+	return u.store.commitMarker(ctx, u.key, cond)
+}
+
+// Abort discards the upload.
+func (u *markerUpload) Abort() error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.done = true
+	return nil
+}
+
+// commitMarker makes key's directory exist, subject to cond, and fsyncs
+// the directories whose entries changed.
+func (s *Store) commitMarker(ctx context.Context, key string, cond remote.Condition) (remote.Info, error) {
+	if cond.IfAbsent && cond.IfMatch != "" {
+		return remote.Info{}, opError("commit", key, errContradictoryCondition)
+	}
+	if err := s.ready(ctx); err != nil {
+		return remote.Info{}, opError("commit", key, err)
+	}
+	dir := s.path(key)
+	var toSync []string
+	switch {
+	case cond.IfAbsent:
+		err := unix.Mkdir(dir, 0o700)
+		if errors.Is(err, unix.ENOENT) {
+			if err := makeDirs(s.root, filepath.Dir(dir), &toSync); err != nil {
+				return remote.Info{}, opError("commit", key, err)
+			}
+			err = unix.Mkdir(dir, 0o700)
+		}
+		switch {
+		case errors.Is(err, unix.EEXIST):
+			return remote.Info{}, preconditionFailed("commit", key, "directory exists")
+		case err != nil:
+			return remote.Info{}, opError("commit", key, fmt.Errorf("create directory: %w", err))
+		}
+		toSync = append(toSync, filepath.Dir(dir), dir)
+	case cond.IfMatch != "":
+		// The marker exists with that version: nothing to write.
+		if err := s.checkVersion("commit", key, true, cond.IfMatch); err != nil {
+			return remote.Info{}, err
+		}
+	default:
+		if err := makeDirs(s.root, dir, &toSync); err != nil {
+			return remote.Info{}, opError("commit", key, err)
+		}
+		toSync = append(toSync, dir)
+	}
+	st, err := s.lstat(key, true)
+	if errors.Is(err, remote.ErrNotFound) {
+		return remote.Info{}, opError("commit", key, fmt.Errorf("a non-directory is in the way: %w", unix.EEXIST))
+	}
+	if err != nil {
+		return remote.Info{}, err
+	}
+	if err := syncDirs(toSync); err != nil {
+		return remote.Info{}, opError("commit", key, err)
+	}
+	return statInfo(key, &st), nil
+}
+
+// deleteMarker removes key's directory, which must be empty.
+func (s *Store) deleteMarker(key string) (removed bool, err error) {
+	err = unix.Rmdir(s.path(key))
+	switch {
+	case err == nil:
+		return true, nil
+	case isMissing(err):
+		return false, nil
+	case errors.Is(err, unix.ENOTEMPTY) || errors.Is(err, unix.EEXIST):
+		return false, fmt.Errorf("local: delete %q: %w", key, remote.ErrNotEmpty)
+	default:
+		return false, opError("delete", key, err)
+	}
+}
