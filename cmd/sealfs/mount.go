@@ -1,0 +1,247 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/sealfs/sealfs/keyring"
+)
+
+func mountCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "mount",
+		Usage:     "mount a sealfs store at MOUNTPOINT",
+		ArgsUsage: "[STORE] MOUNTPOINT",
+		Description: `STORE is where the encrypted objects live: a directory (/srv/sealfs-store or
+file:///srv/sealfs-store), meant to sit on a LUKS volume. With MOUNTPOINT alone
+and no key, sealfs uses its embedded default: a store and a development key
+under your data directory (~/.local/share/sealfs, or /var/lib/sealfs as root),
+created on first use. Never keep real data under the development key.
+
+Without --foreground, sealfs daemonizes and returns once the mount is ready, or
+prints why it could not mount and exits 1. Stop it with "fusermount3 -u
+MOUNTPOINT", "umount MOUNTPOINT" (root) or SIGTERM.
+
+Every setting can also live in a JSON config file (--config); flags win over
+it. Secrets belong in key files, never on the command line.`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "read settings from the JSON config `FILE`"},
+			&cli.StringFlag{Name: "key", Aliases: []string{"k"}, Usage: "current key-encryption key: base64 `FILE` (sealfs keygen)"},
+			&cli.UintFlag{Name: "key-id", Value: 1, Usage: "id of the --key KEK (stored in every object it wraps)"},
+			&cli.StringSliceFlag{Name: "previous-key", Usage: "decrypt-only KEK as `ID:FILE` (repeatable)"},
+			&cli.StringFlag{Name: "state-dir", Usage: "staging and metadata `DIR` (ciphertext only; default under $XDG_STATE_HOME/sealfs, or /var/lib/sealfs/state as root)"},
+			&cli.StringFlag{Name: "volume-id", Usage: "pin the store's volume id (32 hex digits); a store with another id is refused"},
+			&cli.BoolFlag{Name: "foreground", Aliases: []string{"f"}, Usage: "stay in the foreground and log to stderr"},
+			&cli.BoolFlag{Name: "allow-other", Usage: "let other users (such as the orthanc user) use the mount"},
+			&cli.StringFlag{Name: "chunk-size", Usage: "plaintext chunk size of a new volume (4KiB..1MiB, default 64KiB)"},
+			&cli.StringFlag{Name: "verify-open-max", Usage: "verify objects up to this size in full at open (default 128MiB)"},
+			&cli.DurationFlag{Name: "attr-timeout", Usage: "how long the kernel caches attributes (default 1s)"},
+			&cli.StringFlag{Name: "log-file", Usage: "log to `FILE` (default: stderr in the foreground, STATE_DIR/sealfs.log as a daemon)"},
+			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error (default info)"},
+			&cli.StringFlag{Name: "audit-log", Usage: "audit log `FILE`: key loads, refused keys, failed verifications (default STATE_DIR/audit.log)"},
+			&cli.BoolFlag{Name: "debug-fuse", Usage: "log every FUSE request (very verbose)"},
+		},
+		Action: func(c *cli.Context) error {
+			cfg, devKey, err := resolveConfig(c)
+			if err != nil {
+				return err
+			}
+			if !c.Bool("foreground") {
+				return daemonize(cfg)
+			}
+			return serve(cfg, devKey)
+		},
+	}
+}
+
+// resolveConfig merges the config file, the flags and the embedded default,
+// and validates the result. devKey names the development key in use, if any.
+func resolveConfig(c *cli.Context) (*config, string, error) {
+	cfg := &config{}
+	if path := c.String("config"); path != "" {
+		var err error
+		if cfg, err = loadConfig(path); err != nil {
+			return nil, "", err
+		}
+	}
+	switch c.NArg() {
+	case 1:
+		cfg.Mountpoint = c.Args().Get(0)
+	case 2:
+		cfg.Store, cfg.Mountpoint = c.Args().Get(0), c.Args().Get(1)
+	case 0:
+	default:
+		return nil, "", errors.New("mount: want [STORE] MOUNTPOINT (see sealfs mount --help)")
+	}
+	if cfg.Mountpoint == "" {
+		return nil, "", errors.New("mount: no MOUNTPOINT given (see sealfs mount --help)")
+	}
+	if err := applyFlags(c, cfg); err != nil {
+		return nil, "", err
+	}
+	devKey := ""
+	if cfg.Store == "" && len(cfg.Keys) == 0 {
+		var err error
+		if devKey, err = embeddedDefault(cfg); err != nil {
+			return nil, "", err
+		}
+	}
+	if err := finishConfig(cfg); err != nil {
+		return nil, "", err
+	}
+	return cfg, devKey, nil
+}
+
+func applyFlags(c *cli.Context, cfg *config) error {
+	if k := c.String("key"); k != "" {
+		cfg.Keys = append(cfg.Keys, keyConfig{ID: uint32(c.Uint("key-id")), State: "current", File: k})
+	} else if c.IsSet("key-id") {
+		return errors.New("mount: --key-id needs --key FILE")
+	}
+	for _, pk := range c.StringSlice("previous-key") {
+		id, path, err := keyring.ParseSpecString(pk)
+		if err != nil {
+			return fmt.Errorf("mount: --previous-key: %w", err)
+		}
+		cfg.Keys = append(cfg.Keys, keyConfig{ID: id, State: "decrypt-only", File: path})
+	}
+	setString := func(flag string, dst *string) {
+		if v := c.String(flag); v != "" {
+			*dst = v
+		}
+	}
+	setString("state-dir", &cfg.StateDir)
+	setString("volume-id", &cfg.VolumeID)
+	setString("log-file", &cfg.LogFile)
+	setString("log-level", &cfg.LogLevel)
+	setString("audit-log", &cfg.AuditLog)
+	for flag, dst := range map[string]*byteSize{"chunk-size": &cfg.ChunkSize, "verify-open-max": &cfg.VerifyOpenMax} {
+		if v := c.String(flag); v != "" {
+			n, err := parseByteSize(v)
+			if err != nil {
+				return fmt.Errorf("mount: --%s: %w", flag, err)
+			}
+			*dst = byteSize(n)
+		}
+	}
+	if c.IsSet("attr-timeout") {
+		cfg.AttrTimeout = duration(c.Duration("attr-timeout"))
+	}
+	if c.Bool("allow-other") {
+		cfg.AllowOther = true
+	}
+	cfg.debugFUSE = c.Bool("debug-fuse")
+	return nil
+}
+
+// embeddedDefault points cfg at the development store and key under the
+// user's data dir, creating the key on first use.
+func embeddedDefault(cfg *config) (string, error) {
+	dir := dataDir()
+	cfg.Store = filepath.Join(dir, "store")
+	if err := os.MkdirAll(cfg.Store, 0o700); err != nil {
+		return "", fmt.Errorf("embedded default: %w", err)
+	}
+	key := filepath.Join(dir, "dev-kek-1.key")
+	if _, err := os.Stat(key); errors.Is(err, os.ErrNotExist) {
+		if err := keyring.GenerateFile(key); err != nil {
+			return "", fmt.Errorf("embedded default: creating the development key: %w", err)
+		}
+	}
+	cfg.Keys = []keyConfig{{ID: 1, State: "current", File: key}}
+	return key, nil
+}
+
+// finishConfig fills defaults and checks what can be checked before mounting.
+func finishConfig(cfg *config) error {
+	if cfg.Store == "" {
+		return errors.New("mount: no STORE given (a directory, or file:///path)")
+	}
+	if len(cfg.Keys) == 0 {
+		return errors.New("mount: no key: pass --key FILE --key-id N, or keys in --config (sealfs never mounts unencrypted)")
+	}
+	mp, err := filepath.Abs(cfg.Mountpoint)
+	if err != nil {
+		return err
+	}
+	cfg.Mountpoint = mp
+	if st, err := os.Stat(mp); err != nil {
+		return fmt.Errorf("mount point: %w", err)
+	} else if !st.IsDir() {
+		return fmt.Errorf("mount point %s is not a directory", mp)
+	}
+	if cfg.StateDir == "" {
+		cfg.StateDir = defaultStateDir(mp)
+	}
+	if cfg.StateDir, err = filepath.Abs(cfg.StateDir); err != nil {
+		return err
+	}
+	if _, err := storeDir(cfg.Store); err != nil {
+		return err
+	}
+	if cfg.AttrTimeout == 0 {
+		cfg.AttrTimeout = duration(time.Second)
+	}
+	if cfg.AllowOther {
+		if err := checkAllowOther(); err != nil {
+			return err
+		}
+	}
+	if _, err := cfg.keySpecs(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return nil
+}
+
+// storeDir parses a local-tier store: a path or a file:// URL.
+func storeDir(store string) (string, error) {
+	dir := store
+	if strings.Contains(store, "://") {
+		u, err := url.Parse(store)
+		if err != nil {
+			return "", fmt.Errorf("store %q: %w", store, err)
+		}
+		if u.Scheme != "file" {
+			return "", fmt.Errorf("store %q: scheme %s:// is not supported by this build (local directories only: /path or file:///path)", store, u.Scheme)
+		}
+		if u.Host != "" && u.Host != "localhost" {
+			return "", fmt.Errorf("store %q: file:// URLs must name a local path (file:///path)", store)
+		}
+		dir = u.Path
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		return "", fmt.Errorf("store: %w", err)
+	}
+	if !st.IsDir() {
+		return "", fmt.Errorf("store %s is not a directory", abs)
+	}
+	return abs, nil
+}
+
+// checkAllowOther explains why --allow-other would fail for a non-root user.
+func checkAllowOther() error {
+	if os.Geteuid() == 0 {
+		return nil
+	}
+	data, err := os.ReadFile("/etc/fuse.conf")
+	if err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.TrimSpace(line) == "user_allow_other" {
+				return nil
+			}
+		}
+	}
+	return errors.New("--allow-other needs the line user_allow_other in /etc/fuse.conf when not mounting as root (add it as root, or mount without --allow-other)")
+}

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sealfs/sealfs/fs"
+	"github.com/sealfs/sealfs/keyring"
+	"github.com/sealfs/sealfs/remote/local"
+)
+
+// serve mounts according to cfg and serves until unmounted or signalled.
+// It reports readiness (or the error) to a waiting parent, if any.
+func serve(cfg *config, devKey string) (err error) {
+	ready := readinessPipe()
+	defer func() {
+		if err != nil {
+			ready.fail(err)
+		}
+	}()
+	logger, closeLog, err := openLogger(cfg)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	harden(logger)
+	if devKey != "" {
+		logger.Warn("using the DEVELOPMENT key " + devKey + " (generated on this machine, not backed up): never store real data with it; see docs/keys.md")
+	}
+	if cfg.MemoryBudget != 0 {
+		logger.Warn("memory_budget / MaxConcurrentInputSize is accepted but not enforced by this version")
+	}
+	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
+		return fmt.Errorf("state dir: %w", err)
+	}
+	auditLog, err := openAuditLog(cfg)
+	if err != nil {
+		return err
+	}
+	defer auditLog.Close()
+	auditor := keyring.SlogAuditor{Logger: slog.New(slog.NewJSONHandler(auditLog, nil))}
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	specs, err := cfg.keySpecs()
+	if err != nil {
+		return err
+	}
+	ring, err := keyring.Load(ctx, specs, auditor)
+	if err != nil {
+		return err
+	}
+	defer ring.Close()
+	if _, err := ring.Current(); err != nil {
+		return fmt.Errorf("keys: %w (mark one key current)", err)
+	}
+
+	dir, err := storeDir(cfg.Store)
+	if err != nil {
+		return err
+	}
+	store, err := local.New(dir, local.Options{Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	vol, err := openVolume(ctx, cfg, store)
+	if err != nil {
+		return err
+	}
+	logger.Info("volume", "store", dir, "volume_id", fmt.Sprintf("%x", vol.ID), "chunk_size", vol.ChunkSize, "kek_ids", ring.IDs())
+
+	server, err := fs.Mount(cfg.Mountpoint, fs.Options{
+		Store:         store,
+		Keyring:       ring,
+		Volume:        vol.ID,
+		ChunkSize:     vol.ChunkSize,
+		StagingDir:    filepath.Join(cfg.StateDir, "staging"),
+		VerifyOpenMax: int64(cfg.VerifyOpenMax),
+		AttrTimeout:   time.Duration(cfg.AttrTimeout),
+		UID:           uint32(os.Getuid()),
+		GID:           uint32(os.Getgid()),
+		Logger:        logger,
+	}, fs.MountOptions{AllowOther: cfg.AllowOther, FsName: "sealfs:" + dir, Debug: cfg.debugFUSE})
+	if err != nil {
+		return explainMountError(err)
+	}
+	logger.Info("mounted", "mountpoint", cfg.Mountpoint)
+	ready.ok()
+
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() { server.Wait(); close(done) }()
+	for {
+		select {
+		case <-done:
+			logger.Info("unmounted", "mountpoint", cfg.Mountpoint)
+			return nil
+		case sig := <-signals:
+			logger.Info("signal: unmounting", "signal", sig.String())
+			if err := server.Unmount(); err != nil {
+				logger.Error("cannot unmount yet (files still open?); still serving, send the signal again to retry", "err", err)
+			}
+		}
+	}
+}
+
+// openVolume reads or creates the store's volume file and pins its id in the
+// state dir on first use (trust on first use, like ssh's known_hosts), so a
+// store swapped for another volume is refused.
+func openVolume(ctx context.Context, cfg *config, store *local.Store) (fs.Volume, error) {
+	var pinned [16]byte
+	pinFile := filepath.Join(cfg.StateDir, "volume-id")
+	if cfg.VolumeID != "" {
+		id, err := fs.ParseVolumeID(cfg.VolumeID)
+		if err != nil {
+			return fs.Volume{}, fmt.Errorf("config: %w", err)
+		}
+		pinned = id
+	} else if data, err := os.ReadFile(pinFile); err == nil {
+		id, err := fs.ParseVolumeID(strings.TrimSpace(string(data)))
+		if err != nil {
+			return fs.Volume{}, fmt.Errorf("%s: %w", pinFile, err)
+		}
+		pinned = id
+	}
+	vol, err := fs.EnsureVolume(ctx, store, pinned, int(cfg.ChunkSize))
+	if err != nil {
+		if errors.Is(err, fs.ErrVolumeMismatch) && cfg.VolumeID == "" {
+			err = fmt.Errorf("%w (pinned in %s by an earlier mount; use another --state-dir for another store)", err, pinFile)
+		}
+		return fs.Volume{}, err
+	}
+	if pinned == ([16]byte{}) {
+		if err := os.WriteFile(pinFile, fmt.Appendf(nil, "%x\n", vol.ID), 0o600); err != nil {
+			return fs.Volume{}, fmt.Errorf("pinning the volume id: %w", err)
+		}
+	}
+	return vol, nil
+}
+
+func openLogger(cfg *config) (*slog.Logger, func(), error) {
+	level := slog.LevelInfo
+	if cfg.LogLevel != "" {
+		if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+			return nil, nil, fmt.Errorf("log level %q: want debug, info, warn or error", cfg.LogLevel)
+		}
+	}
+	var w io.Writer = os.Stderr
+	closeFn := func() {}
+	if cfg.LogFile != "" {
+		f, err := os.OpenFile(cfg.LogFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			return nil, nil, fmt.Errorf("log file: %w", err)
+		}
+		w, closeFn = f, func() { f.Close() }
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})), closeFn, nil
+}
+
+func openAuditLog(cfg *config) (*os.File, error) {
+	path := cfg.AuditLog
+	if path == "" {
+		path = filepath.Join(cfg.StateDir, "audit.log")
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	return f, nil
+}
+
+// explainMountError adds the usual fix to FUSE mount failures.
+func explainMountError(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "fusermount") && strings.Contains(msg, "not found"), strings.Contains(msg, "executable file not found"):
+		return fmt.Errorf("%w (install fuse3: apt-get install fuse3)", err)
+	case strings.Contains(msg, "allow_other"):
+		return fmt.Errorf("%w (add user_allow_other to /etc/fuse.conf, or mount without --allow-other)", err)
+	}
+	return err
+}

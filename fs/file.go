@@ -1,0 +1,414 @@
+package fs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/sealfs/sealfs/envelope"
+	"github.com/sealfs/sealfs/envelope/staging"
+	"github.com/sealfs/sealfs/remote"
+)
+
+// fileNode is one regular file. Its content is, at any moment, one of:
+//   - clean: exactly the committed object version (committed.Version != ""),
+//     or nothing yet;
+//   - appending (seq != nil): a new version being sealed straight into a
+//     store upload as sequential writes arrive;
+//   - staged (stage != nil and dirty): a sealed staging file holding the
+//     whole content after random writes or truncation.
+//
+// dirty means the content differs from the committed version and must be
+// uploaded at the next flush or fsync.
+type fileNode struct {
+	gofs.Inode
+	fsys *filesystem
+
+	mu        sync.Mutex
+	committed remote.Info // Version == "" while no object exists
+	size      int64
+	mode      uint32
+	mtime     time.Time
+	dirty     bool
+	seq       *appendUpload
+	stage     *stagedFile
+	latest    *verifiedObject // verified reader of committed, opened lazily
+	gen       uint64          // bumped by every commit made through this mount
+	handles   int
+	unlinked  bool
+	// lost is set when appended data could not be committed and is gone;
+	// every later flush and fsync returns it, so no caller mistakes a
+	// retry for success. Truncating to zero clears it.
+	lost error
+}
+
+// appendUpload is a new object version sealed as it is written.
+type appendUpload struct {
+	upload remote.Upload
+	writer *envelope.Writer
+}
+
+// stagedFile is a sealed staging file and its path on disk.
+type stagedFile struct {
+	file *staging.File
+	path string
+}
+
+var (
+	_ gofs.NodeGetattrer = (*fileNode)(nil)
+	_ gofs.NodeSetattrer = (*fileNode)(nil)
+	_ gofs.NodeOpener    = (*fileNode)(nil)
+)
+
+func (n *fileNode) logical() string { return n.Path(n.Root()) }
+
+// Getattr reports the exact plaintext size and the synthesized attributes.
+func (n *fileNode) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.fillAttr(&out.Attr)
+	out.SetTimeout(n.fsys.opts.AttrTimeout)
+	return 0
+}
+
+func (n *fileNode) fillAttr(a *fuse.Attr) {
+	a.Mode = syscall.S_IFREG | n.mode
+	a.Size = uint64(n.size)
+	a.Blocks = (a.Size + 511) / 512
+	a.Blksize = 4096
+	a.Nlink = 1
+	a.Uid, a.Gid = n.fsys.opts.UID, n.fsys.opts.GID
+	a.SetTimes(nil, &n.mtime, &n.mtime)
+}
+
+// setCommitted records the object version that the store now holds.
+func (n *fileNode) setCommitted(info remote.Info) {
+	n.committed = info
+	n.mtime = info.ModTime
+	if n.latest != nil {
+		n.latest.release()
+		n.latest = nil
+	}
+	n.gen++
+}
+
+// Setattr changes size (truncate), mode and times. Mode and times are kept
+// in memory only: the object format stores neither. A truncate through a
+// path (no open handle) is committed at once.
+func (n *fileNode) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	ctx = detach(ctx)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if m, ok := in.GetMode(); ok {
+		n.mode = m & 0o7777 &^ (syscall.S_ISUID | syscall.S_ISGID)
+	}
+	if mt, ok := in.GetMTime(); ok {
+		n.mtime = mt
+	}
+	if sz, ok := in.GetSize(); ok {
+		if err := n.truncate(ctx, int64(sz)); err != nil {
+			return n.fail("truncate", err)
+		}
+		if n.handles == 0 {
+			err := n.commit(ctx)
+			n.dropPending()
+			if err != nil {
+				return n.fail("truncate", err)
+			}
+		}
+	}
+	n.fillAttr(&out.Attr)
+	out.SetTimeout(n.fsys.opts.AttrTimeout)
+	return 0
+}
+
+// Open verifies the committed object (unless the file has unsaved changes
+// of this mount, which are served from staging) and returns a handle.
+func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	ctx = detach(ctx)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	h := &fileHandle{node: n}
+	if flags&syscall.O_TRUNC != 0 && flags&syscall.O_ACCMODE != syscall.O_RDONLY {
+		if err := n.truncate(ctx, 0); err != nil {
+			return nil, 0, n.fail("open", err)
+		}
+	}
+	if !n.dirty && n.committed.Version != "" {
+		v, err := n.verifiedLatest(ctx)
+		if err != nil {
+			return nil, 0, n.fail("open", err)
+		}
+		h.pinned, h.gen = v.acquire(), n.gen
+	}
+	n.handles++
+	return h, 0, 0
+}
+
+// verifiedLatest returns the verified reader of the committed version,
+// re-reading the store's current version first so that a change made by
+// another mount is seen at open (close-to-open consistency).
+func (n *fileNode) verifiedLatest(ctx context.Context) (*verifiedObject, error) {
+	info, err := n.fsys.store.Stat(ctx, objectKey(n.logical()))
+	if err != nil {
+		return nil, err
+	}
+	if info.Version != n.committed.Version {
+		n.setCommitted(info)
+		n.size, err = envelope.PlaintextSize(info.Size, n.fsys.opts.ChunkSize)
+		if err != nil {
+			n.size = 0
+		}
+	}
+	if n.latest == nil {
+		v, err := n.fsys.openVerified(ctx, n.logical(), info.Version)
+		if err != nil {
+			return nil, err
+		}
+		n.latest = v
+		n.size = v.reader.Size()
+	}
+	return n.latest, nil
+}
+
+// write applies a write at off: appended to the sealing upload when it
+// continues a sequential new version, otherwise into the staging file.
+func (n *fileNode) write(ctx context.Context, data []byte, off int64) error {
+	if n.unlinked && n.handles == 0 {
+		return syscall.ESTALE
+	}
+	if n.seq == nil && n.stage == nil && off == 0 && n.size == 0 {
+		if err := n.startAppend(ctx); err != nil {
+			return err
+		}
+	}
+	if n.seq != nil && off == n.size {
+		if _, err := n.seq.writer.Write(data); err != nil {
+			return err
+		}
+		n.size += int64(len(data))
+		n.dirty = true
+		return nil
+	}
+	if err := n.ensureStaged(ctx); err != nil {
+		return err
+	}
+	if _, err := n.stage.file.WriteAt(data, off); err != nil {
+		return err
+	}
+	n.size = n.stage.file.Size()
+	n.dirty = true
+	return nil
+}
+
+// truncate sets the size. Truncating to zero starts an empty new version.
+func (n *fileNode) truncate(ctx context.Context, size int64) error {
+	if size == n.size && (size != 0 || n.dirty || n.committed.Version == "" || n.committed.Size == envelope.CiphertextSize(0, n.fsys.opts.ChunkSize)) {
+		return nil
+	}
+	if size == 0 {
+		n.dropPending()
+		n.size, n.dirty, n.lost = 0, true, nil
+		return nil
+	}
+	if err := n.ensureStaged(ctx); err != nil {
+		return err
+	}
+	if err := n.stage.file.Truncate(size); err != nil {
+		return err
+	}
+	n.size, n.dirty = size, true
+	return nil
+}
+
+// startAppend begins sealing a new version into a store upload.
+func (n *fileNode) startAppend(ctx context.Context) error {
+	up, err := n.fsys.store.Create(ctx, objectKey(n.logical()))
+	if err != nil {
+		return err
+	}
+	w, err := envelope.NewWriter(up, n.fsys.ring, n.fsys.identity(n.logical()), envelope.WriterOptions{ChunkSize: n.fsys.opts.ChunkSize})
+	if err != nil {
+		up.Abort()
+		return err
+	}
+	n.seq = &appendUpload{upload: up, writer: w}
+	n.dirty = true
+	return nil
+}
+
+// ensureStaged moves the content into a sealed staging file, so that it
+// can be changed at random offsets: from the upload being appended, or
+// from the committed object.
+func (n *fileNode) ensureStaged(ctx context.Context) error {
+	if n.stage != nil {
+		return nil
+	}
+	f, err := os.CreateTemp(n.fsys.opts.StagingDir, "stage-*")
+	if err != nil {
+		return err
+	}
+	sf, err := staging.Create(f, n.fsys.ring, n.fsys.opts.Volume, n.logical(), n.fsys.opts.ChunkSize)
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return err
+	}
+	st := &stagedFile{file: sf, path: f.Name()}
+	if err := n.copyInto(ctx, st.file); err != nil {
+		st.remove()
+		return err
+	}
+	n.stage = st
+	return nil
+}
+
+// copyInto writes the current content into a fresh staging file.
+func (n *fileNode) copyInto(ctx context.Context, dst *staging.File) error {
+	switch {
+	case n.seq != nil:
+		seq := n.seq
+		n.seq = nil
+		defer seq.upload.Abort()
+		if err := seq.writer.Close(); err != nil {
+			return err
+		}
+		r, err := envelope.Open(seq.upload, seq.upload.Size(), n.fsys.ring, n.fsys.identity(n.logical()))
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		return copyPlain(io.NewOffsetWriter(dst, 0), r, r.Size())
+	case n.dirty || n.committed.Version == "":
+		return nil // empty new content
+	default:
+		v, err := n.verifiedLatest(ctx)
+		if err != nil {
+			return err
+		}
+		return copyPlain(io.NewOffsetWriter(dst, 0), readerAtFunc(func(p []byte, off int64) (int, error) { return v.readAt(n.fsys, p, off) }), v.reader.Size())
+	}
+}
+
+// commit uploads unsaved content as a new object version under a fresh
+// data key and returns once it is durable in the store.
+func (n *fileNode) commit(ctx context.Context) error {
+	if n.lost != nil {
+		return n.lost
+	}
+	if !n.dirty || n.unlinked {
+		return nil
+	}
+	if n.seq == nil && n.stage == nil {
+		if err := n.startAppend(ctx); err != nil { // empty file
+			return err
+		}
+	}
+	if n.stage != nil {
+		if err := n.startAppend(ctx); err != nil {
+			return err
+		}
+		if err := copyPlain(n.seq.writer, n.stage.file, n.stage.file.Size()); err != nil {
+			n.abortAppend()
+			return err
+		}
+	}
+	seq := n.seq
+	n.seq = nil
+	if err := seq.writer.Close(); err != nil {
+		seq.upload.Abort()
+		return err
+	}
+	cond := remote.Condition{IfAbsent: n.committed.Version == ""}
+	if !cond.IfAbsent {
+		cond.IfMatch = n.committed.Version
+	}
+	info, err := seq.upload.Commit(ctx, cond)
+	if err != nil {
+		if errors.Is(err, remote.ErrPreconditionFailed) {
+			n.fsys.log.Error("upload refused: the object was changed by another writer since it was read", "path", n.logical(), "err", err)
+		}
+		err = fmt.Errorf("commit %s: %w", n.logical(), err)
+		if n.stage == nil {
+			// The appended data existed only in the upload and is gone.
+			n.lost, n.dirty = err, false
+		}
+		return err
+	}
+	n.setCommitted(info)
+	n.dirty = false
+	return nil
+}
+
+func (n *fileNode) abortAppend() {
+	if n.seq != nil {
+		n.seq.writer.Close()
+		n.seq.upload.Abort()
+		n.seq = nil
+	}
+}
+
+// dropPending discards unsaved content (after unlink, or truncate to zero).
+func (n *fileNode) dropPending() {
+	n.abortAppend()
+	if n.stage != nil {
+		n.stage.remove()
+		n.stage = nil
+	}
+	n.dirty = false
+}
+
+// releaseHandle is called when a handle closes for good.
+func (n *fileNode) releaseHandle(h *fileHandle) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if h.pinned != nil {
+		h.pinned.release()
+		h.pinned = nil
+	}
+	n.handles--
+	if n.handles > 0 {
+		return
+	}
+	if n.dirty && !n.unlinked {
+		n.fsys.log.Error("unsaved changes discarded: the last upload failed and the file was closed", "path", n.logical())
+	}
+	n.dropPending()
+	if n.latest != nil && n.unlinked {
+		n.latest.release()
+		n.latest = nil
+	}
+}
+
+// fail logs and maps an error for the kernel.
+func (n *fileNode) fail(op string, err error) syscall.Errno {
+	e := errno(err)
+	if e == syscall.EIO {
+		n.fsys.log.Error(op+" failed", "path", n.logical(), "err", err)
+	}
+	return e
+}
+
+func (s *stagedFile) remove() {
+	s.file.Close()
+	os.Remove(s.path)
+}
+
+// copyPlain copies size bytes of plaintext from src to dst in 256 KiB
+// pieces, so memory stays bounded whatever the file size.
+func copyPlain(dst io.Writer, src io.ReaderAt, size int64) error {
+	_, err := io.CopyBuffer(dst, io.NewSectionReader(src, 0, size), make([]byte, 256<<10))
+	return err
+}
+
+type readerAtFunc func([]byte, int64) (int, error)
+
+func (f readerAtFunc) ReadAt(p []byte, off int64) (int, error) { return f(p, off) }

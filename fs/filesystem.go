@@ -1,0 +1,154 @@
+package fs
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sealfs/sealfs/envelope"
+	"github.com/sealfs/sealfs/keyring"
+	"github.com/sealfs/sealfs/remote"
+)
+
+// DefaultVerifyOpenMax is the largest object verified in full at open.
+const DefaultVerifyOpenMax = 128 << 20
+
+// reservedPrefix marks names at the top of the store that sealfs keeps for
+// itself (the volume file, the local tier's temp directory). They are
+// hidden from listings and cannot be created through the mount.
+const reservedPrefix = ".sealfs"
+
+// Options configure a mounted filesystem.
+type Options struct {
+	// Store holds the objects. Required.
+	Store remote.Store
+	// Keyring wraps new data keys (its current KEK) and unwraps old ones. Required.
+	Keyring *keyring.Keyring
+	// Volume is the volume id: part of every object's identity.
+	Volume [16]byte
+	// ChunkSize is the plaintext chunk size of new objects (the volume's).
+	ChunkSize int
+	// StagingDir holds sealed staging files of randomly written files. Required.
+	StagingDir string
+	// SpoolDir, if set, receives a ciphertext copy of each object verified
+	// at open, which the reads that follow use. Leave empty for stores
+	// whose reads are already local (the local tier).
+	SpoolDir string
+	// VerifyOpenMax is the largest object verified in full at open; larger
+	// ones are verified chunk by chunk as they are read. 0 means DefaultVerifyOpenMax.
+	VerifyOpenMax int64
+	// AttrTimeout is how long the kernel may cache attributes and entries.
+	AttrTimeout time.Duration
+	// UID and GID own every file and directory.
+	UID, GID uint32
+	// Logger receives operational logs. Nil discards them.
+	Logger *slog.Logger
+}
+
+// filesystem is the state shared by every node of one mount.
+type filesystem struct {
+	opts  Options
+	store remote.Store
+	ring  *keyring.Keyring
+	log   *slog.Logger
+}
+
+func newFilesystem(opts Options) (*filesystem, error) {
+	if opts.Store == nil || opts.Keyring == nil || opts.StagingDir == "" {
+		return nil, errors.New("fs: Store, Keyring and StagingDir are required")
+	}
+	if opts.ChunkSize == 0 {
+		opts.ChunkSize = envelope.DefaultChunkSize
+	}
+	if opts.VerifyOpenMax == 0 {
+		opts.VerifyOpenMax = DefaultVerifyOpenMax
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if err := os.MkdirAll(opts.StagingDir, 0o700); err != nil {
+		return nil, err
+	}
+	if opts.SpoolDir != "" {
+		if err := os.MkdirAll(opts.SpoolDir, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	return &filesystem{opts: opts, store: opts.Store, ring: opts.Keyring, log: opts.Logger}, nil
+}
+
+// objectKey maps a logical path ("xx/yy/name") to its object key. It is the
+// one place that knows the mapping (encrypted names would change it).
+func objectKey(logical string) string { return logical }
+
+// markerKey is the key of a directory's marker object.
+func markerKey(logical string) string { return objectKey(logical) + "/" }
+
+// dirPrefix is the listing prefix of a directory ("" for the root).
+func dirPrefix(logical string) string {
+	if logical == "" {
+		return ""
+	}
+	return objectKey(logical) + "/"
+}
+
+// logicalName maps a listed key back to the entry name inside dir prefix.
+func logicalName(key, prefix string) string {
+	return strings.TrimSuffix(strings.TrimPrefix(key, prefix), "/")
+}
+
+// identity is what a file's object is bound to: the volume and its path.
+func (f *filesystem) identity(logical string) envelope.Identity {
+	return envelope.Identity{Volume: f.opts.Volume, Path: logical}
+}
+
+// reserved reports whether name may not be used at the given directory.
+func reserved(dir, name string) bool {
+	return dir == "" && strings.HasPrefix(name, reservedPrefix)
+}
+
+func childPath(dir, name string) string {
+	if dir == "" {
+		return name
+	}
+	return path.Join(dir, name)
+}
+
+// detach drops the kernel's cancellation from a request's context. The
+// kernel interrupts a request whenever the calling thread takes a signal
+// (Go programs take them all the time), and a store operation abandoned
+// half way would answer EINTR for work that may already be done, or leave
+// an upload behind. The store's own timeouts and bounded retries limit how
+// long an operation runs instead.
+func detach(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
+// errno maps an error from the store, the envelope or the OS to what the
+// kernel gets. Everything unexpected is EIO: never a success.
+func errno(err error) syscall.Errno {
+	var en syscall.Errno
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, remote.ErrNotFound):
+		return syscall.ENOENT
+	case errors.Is(err, remote.ErrNotEmpty):
+		return syscall.ENOTEMPTY
+	case errors.Is(err, remote.ErrInvalidKey):
+		return syscall.EINVAL
+	case errors.Is(err, context.Canceled):
+		return syscall.EINTR
+	case errors.Is(err, syscall.ENOSPC):
+		return syscall.ENOSPC
+	case errors.Is(err, syscall.EDQUOT):
+		return syscall.EDQUOT
+	case errors.As(err, &en) && en == syscall.EROFS:
+		return syscall.EROFS
+	}
+	return syscall.EIO
+}

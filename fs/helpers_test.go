@@ -1,0 +1,185 @@
+package fs_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/sealfs/sealfs/envelope"
+	sealfs "github.com/sealfs/sealfs/fs"
+	"github.com/sealfs/sealfs/integration/testenv"
+	"github.com/sealfs/sealfs/keyring"
+	"github.com/sealfs/sealfs/remote/local"
+)
+
+// testMount is one in-process sealfs mount over a local store.
+type testMount struct {
+	t         *testing.T
+	mnt       string
+	storeDir  string
+	stateDir  string
+	ring      *keyring.Keyring
+	volume    [16]byte
+	server    *fuse.Server
+	events    *eventLog
+	logs      *syncWriter
+	chunkSize int
+	kek       []byte
+	unmounted bool
+}
+
+// eventLog collects audit events.
+type eventLog struct {
+	mu     sync.Mutex
+	events []keyring.Event
+}
+
+func (l *eventLog) Audit(e keyring.Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.events = append(l.events, e)
+}
+
+func (l *eventLog) count(kind keyring.EventKind) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, e := range l.events {
+		if e.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+func requireFUSE(t *testing.T) {
+	t.Helper()
+	_, err := exec.LookPath("fusermount3")
+	testenv.Require(t, "fusermount3 (apt-get install fuse3)", err == nil || os.Geteuid() == 0, "FUSE mounts need fusermount3 or root")
+	_, err = os.Stat("/dev/fuse")
+	testenv.Require(t, "/dev/fuse", err == nil, "the kernel's FUSE device is missing")
+}
+
+// newMount mounts a fresh store. chunkSize 0 means the default.
+func newMount(t *testing.T, chunkSize int) *testMount {
+	t.Helper()
+	requireFUSE(t)
+	base := t.TempDir()
+	m := &testMount{t: t, mnt: filepath.Join(base, "mnt"), storeDir: filepath.Join(base, "store"), stateDir: filepath.Join(base, "state"), chunkSize: chunkSize, kek: bytes.Repeat([]byte{0x42}, 32)}
+	for _, d := range []string{m.mnt, m.storeDir, m.stateDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rand.Read(m.volume[:])
+	m.mount()
+	return m
+}
+
+func (m *testMount) mount() {
+	t := m.t
+	t.Helper()
+	m.events = &eventLog{}
+	kek, err := keyring.NewKEK(1, keyring.Current, m.kek, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.ring, err = keyring.New(m.events, kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := local.New(m.storeDir, local.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.logs = &syncWriter{w: &bytes.Buffer{}}
+	m.server, err = sealfs.Mount(m.mnt, sealfs.Options{
+		Store:      store,
+		Keyring:    m.ring,
+		Volume:     m.volume,
+		ChunkSize:  m.chunkSize,
+		StagingDir: filepath.Join(m.stateDir, "staging"),
+		SpoolDir:   filepath.Join(m.stateDir, "spool"),
+		Logger:     slog.New(slog.NewTextHandler(m.logs, nil)),
+	}, sealfs.MountOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.unmounted = false
+	t.Cleanup(m.unmount)
+}
+
+func (m *testMount) unmount() {
+	if m.unmounted {
+		return
+	}
+	m.unmounted = true
+	if err := m.server.Unmount(); err != nil {
+		m.t.Errorf("unmount: %v", err)
+	}
+	m.ring.Close()
+}
+
+// remount unmounts and mounts the same store again (cold caches).
+func (m *testMount) remount() {
+	m.unmount()
+	m.mount()
+}
+
+func (m *testMount) path(rel string) string { return filepath.Join(m.mnt, rel) }
+
+func (m *testMount) objectPath(rel string) string { return filepath.Join(m.storeDir, rel) }
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+// contains reports whether the log so far contains s.
+func (s *syncWriter) contains(sub string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Contains(s.w.Bytes(), []byte(sub))
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
+
+func writeFile(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatalf("write %s: %v", path, err)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return data
+}
+
+func ciphertextSize(plain int64, chunk int) int64 {
+	if chunk == 0 {
+		chunk = envelope.DefaultChunkSize
+	}
+	return envelope.CiphertextSize(plain, chunk)
+}

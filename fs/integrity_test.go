@@ -1,0 +1,112 @@
+package fs_test
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+
+	"github.com/sealfs/sealfs/keyring"
+)
+
+func fmtInt(n int) string { return strconv.Itoa(n) }
+
+// An object that fails authentication must fail at open() with EIO: Orthanc
+// turns a failed read() into 200 OK with zeros.
+func TestTamperedObjectFailsAtOpen(t *testing.T) {
+	m := newMount(t, 4096)
+	data := randomBytes(50_000)
+	writeFile(t, m.path("t"), data)
+	obj := m.objectPath("t")
+	raw, err := os.ReadFile(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, off := range []int{5, 60, 200, len(raw) / 2, len(raw) - 1} {
+		bad := bytes.Clone(raw)
+		bad[off] ^= 0x01
+		if err := os.WriteFile(obj, bad, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		m.remount()
+		_, err := os.Open(m.path("t"))
+		if !errors.Is(err, syscall.EIO) {
+			t.Errorf("flip at %d: open = %v, want EIO", off, err)
+		}
+		if m.events.count(keyring.IntegrityFailed)+m.events.count(keyring.UnwrapFailed) == 0 {
+			t.Errorf("flip at %d: no audit event", off)
+		}
+		if !m.logs.contains("path=t") {
+			t.Errorf("flip at %d: failure not logged with the path", off)
+		}
+	}
+}
+
+func TestSwappedObjectsFailAtOpen(t *testing.T) {
+	m := newMount(t, 0)
+	os.MkdirAll(m.path("aa/bb"), 0o755)
+	writeFile(t, m.path("aa/bb/one"), randomBytes(1000))
+	writeFile(t, m.path("aa/bb/two"), randomBytes(1000))
+	a, b := m.objectPath("aa/bb/one"), m.objectPath("aa/bb/two")
+	tmp := a + ".swap"
+	os.Rename(a, tmp)
+	os.Rename(b, a)
+	os.Rename(tmp, b)
+	m.remount()
+	for _, name := range []string{"aa/bb/one", "aa/bb/two"} {
+		if _, err := os.Open(m.path(name)); !errors.Is(err, syscall.EIO) {
+			t.Errorf("swapped %s: open = %v, want EIO", name, err)
+		}
+	}
+}
+
+func TestWrongKeyFailsAtOpen(t *testing.T) {
+	m := newMount(t, 0)
+	writeFile(t, m.path("k"), []byte("secret"))
+	m.unmount()
+	m.kek = bytes.Repeat([]byte{0x17}, 32)
+	m.mount()
+	if _, err := os.Open(m.path("k")); !errors.Is(err, syscall.EIO) {
+		t.Errorf("open with the wrong KEK = %v, want EIO", err)
+	}
+}
+
+// Nothing readable may land outside the mount: scan every byte under the
+// store and the state dir for a marker that the files contain.
+func TestNoPlaintextOutsideMount(t *testing.T) {
+	m := newMount(t, 4096)
+	marker := []byte("PHI-MARKER-Jane-Doe-1970-01-01")
+	payload := bytes.Repeat(append(bytes.Clone(marker), ' '), 3000)
+	os.MkdirAll(m.path("p/q"), 0o755)
+	writeFile(t, m.path("p/q/seq"), payload)
+	f, err := os.OpenFile(m.path("p/q/random"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 40; i++ {
+		f.WriteAt(marker, int64((i*7919)%60000))
+	}
+	f.Sync()
+	// Scan while the random file is still open (staged) and after close.
+	scan := func(when string) {
+		for _, root := range []string{m.storeDir, m.stateDir} {
+			filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return nil
+				}
+				data, _ := os.ReadFile(p)
+				if bytes.Contains(data, marker) || bytes.Contains([]byte(p), marker) {
+					t.Errorf("%s: plaintext marker found in %s", when, p)
+				}
+				return nil
+			})
+		}
+	}
+	scan("while open")
+	f.Close()
+	scan("after close")
+}

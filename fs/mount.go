@@ -1,0 +1,62 @@
+package fs
+
+import (
+	"fmt"
+	"log"
+	"time"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+)
+
+// MountOptions are the kernel-facing settings of a mount.
+type MountOptions struct {
+	// AllowOther lets users other than the mounting one use the mount
+	// (needs root or user_allow_other in /etc/fuse.conf).
+	AllowOther bool
+	// FsName is what mount tables show as the source (default "sealfs").
+	FsName string
+	// Debug logs every FUSE request.
+	Debug bool
+}
+
+// Mount serves opts' store at mountpoint and returns the running server;
+// call Unmount on it (or fusermount3 -u) to stop. The mount is always
+// nosuid and nodev.
+func Mount(mountpoint string, opts Options, mo MountOptions) (*fuse.Server, error) {
+	fsys, err := newFilesystem(opts)
+	if err != nil {
+		return nil, err
+	}
+	if mo.FsName == "" {
+		mo.FsName = "sealfs"
+	}
+	root := fsys.newDirNode(0o755)
+	timeout := fsys.opts.AttrTimeout
+	negative := timeout
+	server, err := gofs.Mount(mountpoint, root, &gofs.Options{
+		EntryTimeout:    &timeout,
+		AttrTimeout:     &timeout,
+		NegativeTimeout: &negative,
+		UID:             opts.UID,
+		GID:             opts.GID,
+		MountOptions: fuse.MountOptions{
+			AllowOther:    mo.AllowOther,
+			FsName:        mo.FsName,
+			Name:          "sealfs",
+			Options:       []string{"nosuid", "nodev", "default_permissions"},
+			MaxWrite:      1 << 20,
+			MaxReadAhead:  1 << 20,
+			DisableXAttrs: true,
+			Debug:         mo.Debug,
+			Logger:        log.New(slogWriter{fsys.log}, "", 0),
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mounting at %s: %w", mountpoint, err)
+	}
+	return server, nil
+}
+
+// DefaultAttrTimeout is how long the kernel caches attributes by default.
+const DefaultAttrTimeout = time.Second

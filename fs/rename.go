@@ -1,0 +1,166 @@
+package fs
+
+import (
+	"context"
+	"errors"
+	"syscall"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+
+	"github.com/sealfs/sealfs/envelope"
+	"github.com/sealfs/sealfs/remote"
+)
+
+// Linux renameat2 flags.
+const (
+	renameNoReplace = 1
+	renameExchange  = 2
+)
+
+// Rename moves a file by re-encrypting it under the new path's identity (a
+// fresh data key), writing it conditionally, then deleting the old object:
+// O(size) and not atomic (a crash can leave both). Empty directories move
+// by their markers; a non-empty directory answers EXDEV, so mv copies.
+func (d *dirNode) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+	ctx = detach(ctx)
+	if flags&renameExchange != 0 {
+		return syscall.EINVAL
+	}
+	dst, ok := newParent.(*dirNode)
+	if !ok {
+		return syscall.EXDEV
+	}
+	if reserved(dst.logical(), newName) {
+		return syscall.EACCES
+	}
+	from := childPath(d.logical(), name)
+	to := childPath(dst.logical(), newName)
+	ch := d.GetChild(name)
+	if ch == nil {
+		return syscall.ENOENT
+	}
+	switch n := ch.Operations().(type) {
+	case *fileNode:
+		return d.renameFile(ctx, n, from, dst, newName, to, flags)
+	case *dirNode:
+		return d.renameDir(ctx, from, to, dst, newName, flags)
+	}
+	return syscall.EINVAL
+}
+
+func (d *dirNode) renameFile(ctx context.Context, n *fileNode, from string, dst *dirNode, newName, to string, flags uint32) syscall.Errno {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if err := n.commit(ctx); err != nil {
+		return n.fail("rename", err)
+	}
+	cond, errno := dst.replaceCondition(ctx, newName, to, flags)
+	if errno != 0 {
+		return errno
+	}
+	src, err := n.verifiedLatest(ctx)
+	if err != nil {
+		return n.fail("rename", err)
+	}
+	info, err := d.fsys.reseal(ctx, src, to, cond)
+	if err != nil {
+		return d.fail("rename", to, err)
+	}
+	if err := d.fsys.store.Delete(ctx, objectKey(from), remote.Condition{IfMatch: src.info.Version}); err != nil {
+		// The new object is in place; the old one changed under us (or
+		// could not be removed) and is left, never overwritten.
+		d.fsys.log.Warn("rename: old object left in place", "from", from, "to", to, "err", err)
+	}
+	n.setCommitted(info)
+	if old := dst.GetChild(newName); old != nil {
+		if ofn, ok := old.Operations().(*fileNode); ok && ofn != n {
+			ofn.mu.Lock()
+			ofn.dropPending()
+			ofn.unlinked = true
+			ofn.mu.Unlock()
+		}
+	}
+	return 0
+}
+
+// replaceCondition decides how the rename target may be written: only if
+// still absent, or only over the exact version seen now.
+func (dst *dirNode) replaceCondition(ctx context.Context, newName, to string, flags uint32) (remote.Condition, syscall.Errno) {
+	info, err := dst.fsys.store.Stat(ctx, objectKey(to))
+	switch {
+	case err == nil:
+		if flags&renameNoReplace != 0 {
+			return remote.Condition{}, syscall.EEXIST
+		}
+		return remote.Condition{IfMatch: info.Version}, 0
+	case !errors.Is(err, remote.ErrNotFound):
+		return remote.Condition{}, dst.fail("rename", to, err)
+	}
+	if isDir, err := dst.fsys.dirExists(ctx, to); err != nil {
+		return remote.Condition{}, dst.fail("rename", to, err)
+	} else if isDir {
+		return remote.Condition{}, syscall.EISDIR
+	}
+	return remote.Condition{IfAbsent: true}, 0
+}
+
+// reseal copies src's plaintext into a new object at logical, sealed under a
+// fresh data key and logical's identity.
+func (f *filesystem) reseal(ctx context.Context, src *verifiedObject, logical string, cond remote.Condition) (remote.Info, error) {
+	up, err := f.store.Create(ctx, objectKey(logical))
+	if err != nil {
+		return remote.Info{}, err
+	}
+	w, err := envelope.NewWriter(up, f.ring, f.identity(logical), envelope.WriterOptions{ChunkSize: f.opts.ChunkSize})
+	if err != nil {
+		up.Abort()
+		return remote.Info{}, err
+	}
+	plain := readerAtFunc(func(p []byte, off int64) (int, error) { return src.readAt(f, p, off) })
+	if err := copyPlain(w, plain, src.reader.Size()); err != nil {
+		w.Close()
+		up.Abort()
+		return remote.Info{}, err
+	}
+	if err := w.Close(); err != nil {
+		up.Abort()
+		return remote.Info{}, err
+	}
+	return up.Commit(ctx, cond)
+}
+
+func (d *dirNode) renameDir(ctx context.Context, from, to string, dst *dirNode, newName string, flags uint32) syscall.Errno {
+	nonEmpty, err := d.fsys.hasChildren(ctx, from)
+	if err != nil {
+		return d.fail("rename", from, err)
+	}
+	if nonEmpty {
+		return syscall.EXDEV
+	}
+	if _, err := d.fsys.store.Stat(ctx, objectKey(to)); err == nil {
+		return syscall.ENOTDIR
+	}
+	if exists, err := d.fsys.dirExists(ctx, to); err != nil {
+		return d.fail("rename", to, err)
+	} else if exists {
+		if flags&renameNoReplace != 0 {
+			return syscall.EEXIST
+		}
+		if full, err := d.fsys.hasChildren(ctx, to); err != nil {
+			return d.fail("rename", to, err)
+		} else if full {
+			return syscall.ENOTEMPTY
+		}
+	}
+	up, err := d.fsys.store.Create(ctx, markerKey(to))
+	if err != nil {
+		return d.fail("rename", to, err)
+	}
+	if _, err := up.Commit(ctx, remote.Condition{}); err != nil {
+		return d.fail("rename", to, err)
+	}
+	if err := d.fsys.store.Delete(ctx, markerKey(from), remote.Condition{}); err != nil {
+		return d.fail("rename", from, err)
+	}
+	return 0
+}
