@@ -60,8 +60,10 @@ type Store interface {
 	// keep seeing the opened version or fail with ErrPreconditionFailed;
 	// they never mix versions.
 	Open(ctx context.Context, key, version string) (Object, error)
-	// Create starts writing a new object. Nothing is visible at key until
-	// Commit returns; Commit returns only when the object is durable.
+	// Create starts writing a new object. Commit returns only when the
+	// object is durable (a new key may become visible a moment before).
+	// A directory marker, like mkdir(2), may become durable only with the
+	// first object committed below it.
 	Create(ctx context.Context, key string) (Upload, error)
 	// Delete removes the object. Deleting a missing key succeeds; deleting
 	// a directory marker with keys below it fails with ErrNotEmpty.

@@ -30,42 +30,67 @@ func (s *Store) commitFile(ctx context.Context, key string, f *os.File, cond rem
 	if err := s.ready(ctx); err != nil {
 		return remote.Info{}, opError("commit", key, err)
 	}
-	st, err := stampAndSync(f)
-	if err != nil {
-		return remote.Info{}, opError("commit", key, err)
-	}
-	if err := s.ready(ctx); err != nil {
-		return remote.Info{}, opError("commit", key, err)
-	}
 	target := s.path(key)
 	var toSync []string
+	var st unix.Stat_t
+	var err error
 	if cond.IfAbsent {
+		// A new key replaces nothing, so the rename may come first: then
+		// one fdatasync commits the data and the rename together (ext4 and
+		// XFS journal both in one transaction), instead of two journal
+		// commits. Until it returns the object is visible but not durable,
+		// as a new file on any filesystem is before fsync; a crash in that
+		// window leaves an object that fails verification, never one that
+		// replaced acknowledged data.
+		if err = stamp(f); err != nil {
+			return remote.Info{}, opError("commit", key, err)
+		}
 		err = s.renameInto(key, f.Name(), target, unix.RENAME_NOREPLACE, &toSync)
 		if errors.Is(err, unix.EEXIST) {
 			return remote.Info{}, preconditionFailed("commit", key, "object exists")
 		}
+		if err != nil {
+			return remote.Info{}, err
+		}
+		if st, err = syncAndStat(f); err != nil {
+			return remote.Info{}, opError("commit", key, err)
+		}
 	} else {
-		err = s.replace(ctx, key, f.Name(), target, cond.IfMatch, &toSync)
-	}
-	if err != nil {
-		return remote.Info{}, err
+		// A replacement must never expose a partial object: data first.
+		if err = stamp(f); err == nil {
+			st, err = syncAndStat(f)
+		}
+		if err != nil {
+			return remote.Info{}, opError("commit", key, err)
+		}
+		if err := s.ready(ctx); err != nil {
+			return remote.Info{}, opError("commit", key, err)
+		}
+		if err := s.replace(ctx, key, f.Name(), target, cond.IfMatch, &toSync); err != nil {
+			return remote.Info{}, err
+		}
 	}
 	toSync = append(toSync, filepath.Dir(target))
-	if err := syncDirs(toSync); err != nil {
+	if err := s.syncPath(key, toSync); err != nil {
 		return remote.Info{}, opError("commit", key, err)
 	}
 	return statInfo(key, &st), nil
 }
 
-// stampAndSync sets f's modification time from the wall clock in
-// nanoseconds (so its version token cannot repeat one of an earlier inode
-// with the same number), fdatasyncs it, and returns its stat.
-func stampAndSync(f *os.File) (unix.Stat_t, error) {
-	var st unix.Stat_t
+// stamp sets f's modification time from the wall clock in nanoseconds,
+// so its version token cannot repeat one of an earlier inode with the same
+// number.
+func stamp(f *os.File) error {
 	now := unix.NsecToTimespec(time.Now().UnixNano())
 	if err := unix.UtimesNanoAt(unix.AT_FDCWD, f.Name(), []unix.Timespec{now, now}, 0); err != nil {
-		return st, fmt.Errorf("stamp modification time: %w", err)
+		return fmt.Errorf("stamp modification time: %w", err)
 	}
+	return nil
+}
+
+// syncAndStat fdatasyncs f and returns its stat.
+func syncAndStat(f *os.File) (unix.Stat_t, error) {
+	var st unix.Stat_t
 	fd := int(f.Fd())
 	if err := unix.Fdatasync(fd); err != nil {
 		return st, fmt.Errorf("fdatasync: %w", err)

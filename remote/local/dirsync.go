@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -57,4 +58,52 @@ func makeDirs(root, dir string, toSync *[]string) error {
 	default:
 		return fmt.Errorf("local: create directory: %w", err)
 	}
+}
+
+// dirSet holds directories whose entries changed (markers created) but
+// were not fsynced yet.
+type dirSet struct {
+	mu   sync.Mutex
+	dirs map[string]bool
+}
+
+func (d *dirSet) add(dirs ...string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.dirs == nil {
+		d.dirs = map[string]bool{}
+	}
+	for _, dir := range dirs {
+		d.dirs[dir] = true
+	}
+}
+
+// takeAncestors removes and returns the pending directories on the path
+// from dir up to root.
+func (d *dirSet) takeAncestors(root, dir string) []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []string
+	for {
+		if d.dirs[dir] {
+			delete(d.dirs, dir)
+			out = append(out, dir)
+		}
+		if dir == root || len(dir) <= len(root) {
+			return out
+		}
+		dir = filepath.Dir(dir)
+	}
+}
+
+// syncPath fsyncs dirs and every pending directory on key's path, so that
+// the object at key is reachable after a crash. A directory whose fsync
+// fails goes back to the pending set.
+func (s *Store) syncPath(key string, dirs []string) error {
+	pending := s.unsynced.takeAncestors(s.root, filepath.Dir(s.path(key)))
+	if err := syncDirs(append(dirs, pending...)); err != nil {
+		s.unsynced.add(pending...)
+		return err
+	}
+	return nil
 }

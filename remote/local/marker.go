@@ -38,7 +38,8 @@ func (u *markerUpload) ReadAt(p []byte, off int64) (int, error) {
 // Size is always 0.
 func (u *markerUpload) Size() int64 { return 0 }
 
-// Commit creates the marker's directory (and its parents) durably.
+// Commit creates the marker's directory (and its parents). It becomes
+// durable with the first object committed below it.
 func (u *markerUpload) Commit(ctx context.Context, cond remote.Condition) (remote.Info, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -102,9 +103,11 @@ func (s *Store) commitMarker(ctx context.Context, key string, cond remote.Condit
 	if err != nil {
 		return remote.Info{}, err
 	}
-	if err := syncDirs(toSync); err != nil {
-		return remote.Info{}, opError("commit", key, err)
-	}
+	// Like mkdir(2), a marker is durable once its directory's parent is
+	// fsynced: that happens when the first object below it commits (see
+	// syncPath), not here, which saves Orthanc two directory fsyncs per
+	// new xx/yy directory.
+	s.unsynced.add(toSync...)
 	return statInfo(key, &st), nil
 }
 

@@ -30,6 +30,8 @@ type Store struct {
 	log    *slog.Logger
 	locks  *keyLocks
 	closed atomic.Bool
+
+	unsynced dirSet // directories created for markers, not fsynced yet
 }
 
 var (
