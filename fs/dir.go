@@ -388,7 +388,9 @@ func (d *dirNode) fail(op, logical string, err error) syscall.Errno {
 }
 
 func (f *filesystem) newFileNode(mode uint32) *fileNode {
-	return &fileNode{fsys: f, mode: mode}
+	n := &fileNode{fsys: f, mode: mode}
+	n.turn = sync.NewCond(&n.mu)
+	return n
 }
 
 func (f *filesystem) newDirNode(mode uint32) *dirNode {

@@ -33,6 +33,7 @@ type fileNode struct {
 	fsys *filesystem
 
 	mu        sync.Mutex
+	turn      *sync.Cond  // on mu: signalled when an appending file grows
 	committed remote.Info // Version == "" while no object exists
 	size      int64
 	mode      uint32
@@ -185,6 +186,7 @@ func (n *fileNode) write(ctx context.Context, data []byte, off int64) error {
 	if n.unlinked && n.handles == 0 {
 		return syscall.ESTALE
 	}
+	n.awaitTurn(off)
 	if n.seq == nil && n.stage == nil && off == 0 && n.size == 0 {
 		if err := n.startAppend(ctx); err != nil {
 			return err
@@ -196,6 +198,7 @@ func (n *fileNode) write(ctx context.Context, data []byte, off int64) error {
 		}
 		n.size += int64(len(data))
 		n.dirty = true
+		n.turn.Broadcast()
 		return nil
 	}
 	if err := n.ensureStaged(ctx); err != nil {
@@ -207,6 +210,35 @@ func (n *fileNode) write(ctx context.Context, data []byte, off int64) error {
 	n.size = n.stage.file.Size()
 	n.dirty = true
 	return nil
+}
+
+// Writes of one sequential writer can reach write() out of order: the
+// kernel sends writeback in parallel requests, which run concurrently. A
+// write that lands at most reorderWindow past the end of an appending file
+// waits up to reorderWait for the writes before it, rather than sending the
+// whole file to staging.
+const (
+	reorderWindow = 16 << 20
+	reorderWait   = 200 * time.Millisecond
+)
+
+// awaitTurn waits (releasing n.mu) until the file's end reaches off, the
+// file stops being appendable, or reorderWait passes.
+func (n *fileNode) awaitTurn(off int64) {
+	appendable := func() bool { return n.seq != nil || (n.stage == nil && n.size == 0) }
+	if off <= n.size || off-n.size > reorderWindow || !appendable() {
+		return
+	}
+	deadline := time.Now().Add(reorderWait)
+	timer := time.AfterFunc(reorderWait, func() {
+		n.mu.Lock()
+		n.turn.Broadcast()
+		n.mu.Unlock()
+	})
+	defer timer.Stop()
+	for off > n.size && appendable() && time.Now().Before(deadline) {
+		n.turn.Wait()
+	}
 }
 
 // truncate sets the size. Truncating to zero starts an empty new version.
@@ -252,6 +284,7 @@ func (n *fileNode) ensureStaged(ctx context.Context) error {
 	if n.stage != nil {
 		return nil
 	}
+	n.fsys.log.Debug("staging for random access", "path", n.logical(), "size", n.size, "appending", n.seq != nil)
 	f, err := os.CreateTemp(n.fsys.opts.StagingDir, "stage-*")
 	if err != nil {
 		return err
