@@ -331,7 +331,7 @@ func (d *dirNode) Create(ctx context.Context, name string, flags, mode uint32, o
 		return nil, nil, 0, syscall.EACCES
 	}
 	fn := d.fsys.newFileNode(mode & 0o777)
-	fn.dirty = true
+	fn.dirty, fn.pagesCached = true, true
 	fn.mtime = time.Now()
 	ch := d.NewInode(ctx, fn, gofs.StableAttr{Mode: syscall.S_IFREG})
 	if old := d.GetChild(name); old != nil {

@@ -32,19 +32,22 @@ type fileNode struct {
 	gofs.Inode
 	fsys *filesystem
 
-	mu        sync.Mutex
-	turn      *sync.Cond  // on mu: signalled when an appending file grows
-	committed remote.Info // Version == "" while no object exists
-	size      int64
-	mode      uint32
-	mtime     time.Time
-	dirty     bool
-	seq       *appendUpload
-	stage     *stagedFile
-	latest    *verifiedObject // verified reader of committed, opened lazily
-	gen       uint64          // bumped by every commit made through this mount
-	handles   int
-	unlinked  bool
+	mu   sync.Mutex
+	turn *sync.Cond // on mu: signalled when an appending file grows
+	// pagesCached is false until the kernel may hold pages of the file
+	// (a node just looked up has none), to skip a needless invalidation.
+	pagesCached bool
+	committed   remote.Info // Version == "" while no object exists
+	size        int64
+	mode        uint32
+	mtime       time.Time
+	dirty       bool
+	seq         *appendUpload
+	stage       *stagedFile
+	latest      *verifiedObject // verified reader of committed, opened lazily
+	gen         uint64          // bumped by every commit made through this mount
+	handles     int
+	unlinked    bool
 	// lost is set when appended data could not be committed and is gone;
 	// every later flush and fsync returns it, so no caller mistakes a
 	// retry for success. Truncating to zero clears it.
@@ -143,41 +146,61 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 			return nil, 0, n.fail("open", err)
 		}
 	}
+	var fuseFlags uint32
 	if !n.dirty && n.committed.Version != "" {
-		v, err := n.verifiedLatest(ctx)
+		readOnly := flags&syscall.O_ACCMODE == syscall.O_RDONLY
+		v, err := n.verified(ctx, readOnly)
 		if err != nil {
 			return nil, 0, n.fail("open", err)
 		}
 		h.pinned, h.gen = v.acquire(), n.gen
+		if readOnly {
+			// The page cache holds exactly this verified version: it was
+			// filled at verification, or by earlier reads of the same one.
+			fuseFlags = fuse.FOPEN_KEEP_CACHE
+		}
 	}
 	n.handles++
-	return h, 0, 0
+	n.pagesCached = true
+	return h, fuseFlags, 0
 }
 
 // verifiedLatest returns the verified reader of the committed version,
 // re-reading the store's current version first so that a change made by
 // another mount is seen at open (close-to-open consistency).
 func (n *fileNode) verifiedLatest(ctx context.Context) (*verifiedObject, error) {
-	info, err := n.fsys.store.Stat(ctx, objectKey(n.logical()))
-	if err != nil {
-		return nil, err
-	}
-	if info.Version != n.committed.Version {
-		n.setCommitted(info)
-		n.size, err = envelope.PlaintextSize(info.Size, n.fsys.opts.ChunkSize)
-		if err != nil {
-			n.size = 0
-		}
-	}
-	if n.latest == nil {
-		v, err := n.fsys.openVerified(ctx, n.logical(), info.Version)
+	return n.verified(ctx, false)
+}
+
+// verified is verifiedLatest that, with fillCache, also replaces the
+// kernel's cached pages of the file with the newly verified plaintext.
+func (n *fileNode) verified(ctx context.Context, fillCache bool) (*verifiedObject, error) {
+	if n.latest != nil {
+		info, err := n.fsys.store.Stat(ctx, objectKey(n.logical()))
 		if err != nil {
 			return nil, err
 		}
-		n.latest = v
-		n.size = v.reader.Size()
+		if info.Version == n.latest.info.Version {
+			return n.latest, nil
+		}
+		n.setCommitted(info) // changed by another writer: verify anew
 	}
-	return n.latest, nil
+	var fill func([]byte, int64)
+	if fillCache {
+		if n.pagesCached {
+			n.NotifyContent(0, 0) // drop pages of any earlier version
+		}
+		fill = func(p []byte, off int64) { n.WriteCache(off, p) }
+	}
+	v, err := n.fsys.openVerified(ctx, n.logical(), "", fill)
+	if err != nil {
+		return nil, err
+	}
+	if v.info.Version != n.committed.Version {
+		n.setCommitted(v.info)
+	}
+	n.latest, n.size, n.pagesCached = v, v.reader.Size(), true
+	return v, nil
 }
 
 // write applies a write at off: appended to the sealing upload when it
