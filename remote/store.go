@@ -22,6 +22,11 @@ var (
 	ErrInvalidKey = errors.New("invalid object key")
 	// ErrNotEmpty means a directory marker could not be deleted because keys exist below it.
 	ErrNotEmpty = errors.New("prefix not empty")
+	// ErrUnavailable marks a transient failure worth retrying: throttling,
+	// a 5xx answer, a refused, reset or timed-out connection. Backends wrap
+	// such errors with it (keeping the cause); the retry wrapper retries
+	// exactly these, a bounded number of times.
+	ErrUnavailable = errors.New("store temporarily unavailable")
 )
 
 // Info describes one stored object.
@@ -93,7 +98,9 @@ type Upload interface {
 	// Size returns the number of bytes written so far.
 	Size() int64
 	// Commit makes the object visible and durable at its key, subject to
-	// cond, and returns its Info. After Commit or Abort the upload is done.
+	// cond, and returns its Info. After a Commit that failed with
+	// ErrUnavailable, Commit may be called again (the bytes written are
+	// kept); after any other outcome, or Abort, the upload is done.
 	Commit(ctx context.Context, cond Condition) (Info, error)
 	// Abort discards the upload.
 	Abort() error

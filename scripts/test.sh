@@ -67,6 +67,16 @@ die() {
 SYSTEM_TOOLS=(go gcc fuse3 gocryptfs sqlite3 setpriv)
 BUILT_TOOLS=(staticcheck)
 
+# Test servers (MinIO, fake-gcs-server, Azurite, ...) live one file each in
+# scripts/tools/: each defines tool_<name>, appends <name> to BUILT_TOOLS
+# (or SYSTEM_TOOLS) and exports the variable through which the Go tests find
+# the binary (SEALFS_<NAME>).
+for tool_file in scripts/tools/*.sh; do
+	[[ -e "$tool_file" ]] || continue
+	# shellcheck source=/dev/null
+	source "$tool_file"
+done
+
 APT_NEEDED=()  # Debian packages to install
 MISSING=()     # what cannot be installed here, with how to get it
 
