@@ -32,6 +32,7 @@ type testMount struct {
 	logs      *syncWriter
 	chunkSize int
 	kek       []byte
+	verifyMax int64 // Options.VerifyOpenMax; 0 = default
 	unmounted bool
 }
 
@@ -101,13 +102,14 @@ func (m *testMount) mount() {
 	}
 	m.logs = &syncWriter{w: &bytes.Buffer{}}
 	m.server, err = sealfs.Mount(m.mnt, sealfs.Options{
-		Store:      store,
-		Keyring:    m.ring,
-		Volume:     m.volume,
-		ChunkSize:  m.chunkSize,
-		StagingDir: filepath.Join(m.stateDir, "staging"),
-		SpoolDir:   filepath.Join(m.stateDir, "spool"),
-		Logger:     slog.New(slog.NewTextHandler(m.logs, nil)),
+		Store:         store,
+		Keyring:       m.ring,
+		Volume:        m.volume,
+		ChunkSize:     m.chunkSize,
+		StagingDir:    filepath.Join(m.stateDir, "staging"),
+		SpoolDir:      filepath.Join(m.stateDir, "spool"),
+		VerifyOpenMax: m.verifyMax,
+		Logger:        slog.New(slog.NewTextHandler(m.logs, nil)),
 	}, sealfs.MountOptions{})
 	if err != nil {
 		t.Fatal(err)
