@@ -170,7 +170,7 @@ func TestFailClosed(t *testing.T) {
 		{"unknown config key", []string{"mount", "--config", conf(`{"stroe": "x"}`), mnt}, "stroe"},
 		{"bad JSON", []string{"mount", "--config", conf(`{"store": `), mnt}, "config"},
 		{"encryption disabled", []string{"mount", "--config", conf(`{"store": "` + store + `", "StorageEncryption": {"Enable": false}}`), mnt}, "Enable"},
-		{"unsupported scheme", []string{"mount", "--key", badKey, "ftp://host/x", mnt}, "not supported"},
+		{"unsupported scheme", []string{"mount", "--key", badKey, "ftp://host/x", mnt}, "unknown scheme"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
