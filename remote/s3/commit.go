@@ -1,0 +1,98 @@
+package s3
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/sealfs/sealfs/remote"
+)
+
+// commit sends size bytes of body (nil for a marker) to key, subject to
+// cond: in one PutObject up to singlePutMax, as a multipart upload above.
+func (s *Store) commit(ctx context.Context, key string, body io.ReaderAt, size int64, cond remote.Condition) (remote.Info, error) {
+	if cond.IfAbsent && cond.IfMatch != "" {
+		return remote.Info{}, opError("commit", key, errContradictoryCondition)
+	}
+	if err := s.ready(ctx); err != nil {
+		return remote.Info{}, opError("commit", key, err)
+	}
+	var info remote.Info
+	var err error
+	if size > s.singlePutMax {
+		info, err = s.putMultipart(ctx, key, body, size, cond)
+	} else {
+		info, err = s.putObject(ctx, key, body, size, cond)
+	}
+	if cond.IfMatch != "" && errors.Is(err, remote.ErrNotFound) {
+		// S3 answers If-Match on a missing key with 404.
+		return remote.Info{}, fmt.Errorf("s3: commit %q: object does not exist: %w", key, remote.ErrPreconditionFailed)
+	}
+	return info, err
+}
+
+// putObject sends the object in one request.
+func (s *Store) putObject(ctx context.Context, key string, body io.ReaderAt, size int64, cond remote.Condition) (remote.Info, error) {
+	var reader io.ReadSeeker = strings.NewReader("")
+	if size > 0 {
+		reader = io.NewSectionReader(body, 0, size)
+	}
+	in := &awss3.PutObjectInput{
+		Bucket:        &s.bucket,
+		Key:           aws.String(s.objectKey(key)),
+		Body:          reader,
+		ContentLength: &size,
+		IfNoneMatch:   ifNoneMatch(cond),
+		IfMatch:       ifMatch(cond),
+	}
+	if s.storage != "" {
+		in.StorageClass = types.StorageClass(s.storage)
+	}
+	actx, cancel := s.attempt(ctx, size)
+	defer cancel()
+	out, err := s.client.PutObject(actx, in)
+	if err != nil {
+		return remote.Info{}, mapError(ctx, "commit", key, err)
+	}
+	return committedInfo(key, size, out.ETag, out.ResultMetadata), nil
+}
+
+// ifNoneMatch returns the If-None-Match header value for cond.
+func ifNoneMatch(cond remote.Condition) *string {
+	if cond.IfAbsent {
+		return aws.String("*")
+	}
+	return nil
+}
+
+// ifMatch returns the If-Match header value for cond.
+func ifMatch(cond remote.Condition) *string {
+	if cond.IfMatch != "" {
+		return aws.String(cond.IfMatch)
+	}
+	return nil
+}
+
+// committedInfo builds the Info of a committed object from the write's
+// answer; its time is the answer's Date, as close as the write request
+// gets to the object's Last-Modified without another request.
+func committedInfo(key string, size int64, etag *string, meta middleware.Metadata) remote.Info {
+	modTime := time.Now()
+	if resp, ok := awsmiddleware.GetRawResponse(meta).(*smithyhttp.Response); ok {
+		if t, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			modTime = t
+		}
+	}
+	return remote.Info{Key: key, Size: size, Version: aws.ToString(etag), ModTime: modTime}
+}
