@@ -8,6 +8,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/sealfs/sealfs/integration/testenv"
+	"github.com/sealfs/sealfs/remote"
+	"github.com/sealfs/sealfs/remote/local"
 )
 
 // close() must return the error when the object could not be stored, and a
@@ -24,7 +26,13 @@ func TestCloseReportsStoreFailure(t *testing.T) {
 	defer unix.Unmount(small, unix.MNT_DETACH)
 	m := newMount(t, 0)
 	m.unmount()
-	m.storeDir = small
+	m.openStore = func() remote.Store {
+		s, err := local.New(small, local.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
 	m.mount()
 	f, err := os.Create(m.path("big"))
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 	sealfs "github.com/sealfs/sealfs/fs"
 	"github.com/sealfs/sealfs/integration/testenv"
 	"github.com/sealfs/sealfs/keyring"
-	"github.com/sealfs/sealfs/remote/local"
+	"github.com/sealfs/sealfs/remote"
 )
 
 // testMount is one in-process sealfs mount over a local store.
@@ -32,7 +32,10 @@ type testMount struct {
 	logs      *syncWriter
 	chunkSize int
 	kek       []byte
-	verifyMax int64 // Options.VerifyOpenMax; 0 = default
+	kind      string              // store kind: local, s3, gcs, azure
+	openStore func() remote.Store // opens another handle on the test's store
+	admin     remote.Store        // the test's own handle, behind the mount's back
+	verifyMax int64               // Options.VerifyOpenMax; 0 = default
 	unmounted bool
 }
 
@@ -68,20 +71,33 @@ func requireFUSE(t *testing.T) {
 	testenv.Require(t, "/dev/fuse", err == nil, "the kernel's FUSE device is missing")
 }
 
-// newMount mounts a fresh store. chunkSize 0 means the default.
+// newMount mounts a fresh local-tier store. chunkSize 0 means the default.
 func newMount(t *testing.T, chunkSize int) *testMount {
+	return newMountOn(t, storeKinds[0], chunkSize)
+}
+
+// newMountOn mounts a fresh store of the given kind.
+func newMountOn(t *testing.T, kind storeKind, chunkSize int) *testMount {
 	t.Helper()
 	requireFUSE(t)
 	base := t.TempDir()
-	m := &testMount{t: t, mnt: filepath.Join(base, "mnt"), storeDir: filepath.Join(base, "store"), stateDir: filepath.Join(base, "state"), chunkSize: chunkSize, kek: bytes.Repeat([]byte{0x42}, 32)}
-	for _, d := range []string{m.mnt, m.storeDir, m.stateDir} {
+	m := &testMount{t: t, kind: kind.name, mnt: filepath.Join(base, "mnt"), storeDir: filepath.Join(base, "store"), stateDir: filepath.Join(base, "state"), chunkSize: chunkSize, kek: bytes.Repeat([]byte{0x42}, 32)}
+	mkdirs(t, m.mnt, m.stateDir)
+	m.openStore = kind.start(t, base)
+	m.admin = m.openStore()
+	t.Cleanup(func() { m.admin.Close() })
+	rand.Read(m.volume[:])
+	m.mount()
+	return m
+}
+
+func mkdirs(t *testing.T, dirs ...string) {
+	t.Helper()
+	for _, d := range dirs {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			t.Fatal(err)
 		}
 	}
-	rand.Read(m.volume[:])
-	m.mount()
-	return m
 }
 
 func (m *testMount) mount() {
@@ -96,10 +112,7 @@ func (m *testMount) mount() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := local.New(m.storeDir, local.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := m.openStore()
 	m.logs = &syncWriter{w: &bytes.Buffer{}}
 	m.server, err = sealfs.Mount(m.mnt, sealfs.Options{
 		Store:         store,
@@ -136,8 +149,6 @@ func (m *testMount) remount() {
 }
 
 func (m *testMount) path(rel string) string { return filepath.Join(m.mnt, rel) }
-
-func (m *testMount) objectPath(rel string) string { return filepath.Join(m.storeDir, rel) }
 
 type syncWriter struct {
 	mu sync.Mutex

@@ -18,50 +18,46 @@ func fmtInt(n int) string { return strconv.Itoa(n) }
 // An object that fails authentication must fail at open() with EIO: Orthanc
 // turns a failed read() into 200 OK with zeros.
 func TestTamperedObjectFailsAtOpen(t *testing.T) {
-	m := newMount(t, 4096)
-	data := randomBytes(50_000)
-	writeFile(t, m.path("t"), data)
-	obj := m.objectPath("t")
-	raw, err := os.ReadFile(obj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, off := range []int{5, 60, 200, len(raw) / 2, len(raw) - 1} {
-		bad := bytes.Clone(raw)
-		bad[off] ^= 0x01
-		if err := os.WriteFile(obj, bad, 0o600); err != nil {
-			t.Fatal(err)
+	forEachStore(t, func(t *testing.T, kind storeKind) {
+		m := newMountOn(t, kind, 4096)
+		data := randomBytes(50_000)
+		writeFile(t, m.path("t"), data)
+		raw := m.readObject("t")
+		for _, off := range []int{5, 60, 200, len(raw) / 2, len(raw) - 1} {
+			bad := bytes.Clone(raw)
+			bad[off] ^= 0x01
+			m.writeObject("t", bad)
+			m.remount()
+			_, err := os.Open(m.path("t"))
+			if !errors.Is(err, syscall.EIO) {
+				t.Errorf("flip at %d: open = %v, want EIO", off, err)
+			}
+			if m.events.count(keyring.IntegrityFailed)+m.events.count(keyring.UnwrapFailed) == 0 {
+				t.Errorf("flip at %d: no audit event", off)
+			}
+			if !m.logs.contains("path=t") {
+				t.Errorf("flip at %d: failure not logged with the path", off)
+			}
 		}
-		m.remount()
-		_, err := os.Open(m.path("t"))
-		if !errors.Is(err, syscall.EIO) {
-			t.Errorf("flip at %d: open = %v, want EIO", off, err)
-		}
-		if m.events.count(keyring.IntegrityFailed)+m.events.count(keyring.UnwrapFailed) == 0 {
-			t.Errorf("flip at %d: no audit event", off)
-		}
-		if !m.logs.contains("path=t") {
-			t.Errorf("flip at %d: failure not logged with the path", off)
-		}
-	}
+	})
 }
 
 func TestSwappedObjectsFailAtOpen(t *testing.T) {
-	m := newMount(t, 0)
-	os.MkdirAll(m.path("aa/bb"), 0o755)
-	writeFile(t, m.path("aa/bb/one"), randomBytes(1000))
-	writeFile(t, m.path("aa/bb/two"), randomBytes(1000))
-	a, b := m.objectPath("aa/bb/one"), m.objectPath("aa/bb/two")
-	tmp := a + ".swap"
-	os.Rename(a, tmp)
-	os.Rename(b, a)
-	os.Rename(tmp, b)
-	m.remount()
-	for _, name := range []string{"aa/bb/one", "aa/bb/two"} {
-		if _, err := os.Open(m.path(name)); !errors.Is(err, syscall.EIO) {
-			t.Errorf("swapped %s: open = %v, want EIO", name, err)
+	forEachStore(t, func(t *testing.T, kind storeKind) {
+		m := newMountOn(t, kind, 0)
+		os.MkdirAll(m.path("aa/bb"), 0o755)
+		writeFile(t, m.path("aa/bb/one"), randomBytes(1000))
+		writeFile(t, m.path("aa/bb/two"), randomBytes(1000))
+		one, two := m.readObject("aa/bb/one"), m.readObject("aa/bb/two")
+		m.writeObject("aa/bb/one", two)
+		m.writeObject("aa/bb/two", one)
+		m.remount()
+		for _, name := range []string{"aa/bb/one", "aa/bb/two"} {
+			if _, err := os.Open(m.path(name)); !errors.Is(err, syscall.EIO) {
+				t.Errorf("swapped %s: open = %v, want EIO", name, err)
+			}
 		}
-	}
+	})
 }
 
 func TestWrongKeyFailsAtOpen(t *testing.T) {
@@ -78,37 +74,42 @@ func TestWrongKeyFailsAtOpen(t *testing.T) {
 // Nothing readable may land outside the mount: scan every byte under the
 // store and the state dir for a marker that the files contain.
 func TestNoPlaintextOutsideMount(t *testing.T) {
-	m := newMount(t, 4096)
-	marker := []byte("PHI-MARKER-Jane-Doe-1970-01-01")
-	payload := bytes.Repeat(append(bytes.Clone(marker), ' '), 3000)
-	os.MkdirAll(m.path("p/q"), 0o755)
-	writeFile(t, m.path("p/q/seq"), payload)
-	f, err := os.OpenFile(m.path("p/q/random"), os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 40; i++ {
-		f.WriteAt(marker, int64((i*7919)%60000))
-	}
-	f.Sync()
-	// Scan while the random file is still open (staged) and after close.
-	scan := func(when string) {
-		for _, root := range []string{m.storeDir, m.stateDir} {
-			filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-				if err != nil || d.IsDir() {
-					return nil
-				}
-				data, _ := os.ReadFile(p)
-				if bytes.Contains(data, marker) || bytes.Contains([]byte(p), marker) {
-					t.Errorf("%s: plaintext marker found in %s", when, p)
-				}
-				return nil
-			})
+	forEachStore(t, func(t *testing.T, kind storeKind) {
+		m := newMountOn(t, kind, 4096)
+		marker := []byte("PHI-MARKER-Jane-Doe-1970-01-01")
+		payload := bytes.Repeat(append(bytes.Clone(marker), ' '), 3000)
+		os.MkdirAll(m.path("p/q"), 0o755)
+		writeFile(t, m.path("p/q/seq"), payload)
+		f, err := os.OpenFile(m.path("p/q/random"), os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	scan("while open")
-	f.Close()
-	scan("after close")
+		for i := 0; i < 40; i++ {
+			f.WriteAt(marker, int64((i*7919)%60000))
+		}
+		f.Sync()
+		// Scan while the random file is still open (staged) and after close.
+		scan := func(when string) {
+			if hits := m.objectsContain(marker); len(hits) > 0 {
+				t.Errorf("%s: plaintext marker found in objects %v", when, hits)
+			}
+			for _, root := range []string{m.storeDir, m.stateDir} {
+				filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+					if err != nil || d.IsDir() {
+						return nil
+					}
+					data, _ := os.ReadFile(p)
+					if bytes.Contains(data, marker) || bytes.Contains([]byte(p), marker) {
+						t.Errorf("%s: plaintext marker found in %s", when, p)
+					}
+					return nil
+				})
+			}
+		}
+		scan("while open")
+		f.Close()
+		scan("after close")
+	})
 }
 
 // Objects larger than VerifyOpenMax are verified as they are read: open
@@ -121,13 +122,9 @@ func TestStreamingVerificationFailsRead(t *testing.T) {
 	m.mount()
 	data := randomBytes(40_000)
 	writeFile(t, m.path("big"), data)
-	obj := m.objectPath("big")
-	raw, err := os.ReadFile(obj)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := m.readObject("big")
 	raw[160+5*(4096+16)+100] ^= 0x80 // inside chunk 5: plaintext bytes 20480..24575
-	os.WriteFile(obj, raw, 0o600)
+	m.writeObject("big", raw)
 	m.remount()
 	f, err := os.Open(m.path("big"))
 	if err != nil {

@@ -2,7 +2,6 @@ package fs_test
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -45,8 +44,8 @@ func TestSQLiteIntegrity(t *testing.T) {
 			if got := run("SELECT count(*) FROM t;"); got != count {
 				t.Fatalf("after remount count = %s, want %s", got, count)
 			}
-			if _, err := os.Stat(m.objectPath("index")); err != nil {
-				t.Fatal(err)
+			if !m.objectExists("index") {
+				t.Fatal("index object missing")
 			}
 		})
 	}

@@ -32,6 +32,15 @@ type config struct {
 
 	debugFUSE bool // --debug-fuse only
 
+	// Store sections: sealfs's own, and the Orthanc object-storage plugin's
+	// (with its key names), so its users can reuse what they have.
+	S3                 *s3Section    `json:"s3"`
+	GCS                *gcsSection   `json:"gcs"`
+	Azure              *azureSection `json:"azure"`
+	AwsS3Storage       *orthancS3    `json:"AwsS3Storage"`
+	GoogleCloudStorage *orthancGCS   `json:"GoogleCloudStorage"`
+	AzureBlobStorage   *orthancAzure `json:"AzureBlobStorage"`
+
 	// StorageEncryption accepts the Orthanc object-storage plugin's section
 	// as it is, so its users can reuse their keys and settings.
 	StorageEncryption *orthancEncryption `json:"StorageEncryption"`

@@ -38,6 +38,7 @@ Production:
 		Commands: []*cli.Command{
 			mountCommand(),
 			keygenCommand(),
+			guardCommand(),
 		},
 		HideHelpCommand: true,
 		ExitErrHandler:  func(*cli.Context, error) {}, // main prints errors once

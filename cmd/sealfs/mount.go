@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +19,12 @@ func mountCommand() *cli.Command {
 		Usage:     "mount a sealfs store at MOUNTPOINT",
 		ArgsUsage: "[STORE] MOUNTPOINT",
 		Description: `STORE is where the encrypted objects live: a directory (/srv/sealfs-store or
-file:///srv/sealfs-store), meant to sit on a LUKS volume. With MOUNTPOINT alone
+file:///srv/sealfs-store, meant to sit on a LUKS volume), an S3 bucket
+(s3://bucket/prefix?endpoint=https://host&region=eu-west-1&path-style=true), a
+Google Cloud Storage bucket (gs://bucket/prefix) or an Azure Blob container
+(az://container/prefix). Cloud credentials come from the config file or the
+usual environment (AWS_ACCESS_KEY_ID…, GOOGLE_APPLICATION_CREDENTIALS), never
+from the command line. With MOUNTPOINT alone
 and no key, sealfs uses its embedded default: a store and a development key
 under your data directory (~/.local/share/sealfs, or /var/lib/sealfs as root),
 created on first use. Never keep real data under the development key.
@@ -87,7 +91,7 @@ func resolveConfig(c *cli.Context) (*config, string, error) {
 		return nil, "", err
 	}
 	devKey := ""
-	if cfg.Store == "" && len(cfg.Keys) == 0 {
+	if cfg.Store == "" && cfg.AwsS3Storage == nil && cfg.GoogleCloudStorage == nil && cfg.AzureBlobStorage == nil && len(cfg.Keys) == 0 {
 		var err error
 		if devKey, err = embeddedDefault(cfg); err != nil {
 			return nil, "", err
@@ -161,8 +165,14 @@ func embeddedDefault(cfg *config) (string, error) {
 
 // finishConfig fills defaults and checks what can be checked before mounting.
 func finishConfig(cfg *config) error {
-	if cfg.Store == "" {
-		return errors.New("mount: no STORE given (a directory, or file:///path)")
+	spec, err := cfg.storeSpec()
+	if err != nil {
+		return fmt.Errorf("mount: %w", err)
+	}
+	if spec.Kind == "local" {
+		if _, err := localDir(spec.Dir); err != nil {
+			return err
+		}
 	}
 	if len(cfg.Keys) == 0 {
 		return errors.New("mount: no key: pass --key FILE --key-id N, or keys in --config (sealfs never mounts unencrypted)")
@@ -183,9 +193,6 @@ func finishConfig(cfg *config) error {
 	if cfg.StateDir, err = filepath.Abs(cfg.StateDir); err != nil {
 		return err
 	}
-	if _, err := storeDir(cfg.Store); err != nil {
-		return err
-	}
 	if cfg.AttrTimeout == 0 {
 		cfg.AttrTimeout = duration(time.Second)
 	}
@@ -198,36 +205,6 @@ func finishConfig(cfg *config) error {
 		return fmt.Errorf("config: %w", err)
 	}
 	return nil
-}
-
-// storeDir parses a local-tier store: a path or a file:// URL.
-func storeDir(store string) (string, error) {
-	dir := store
-	if strings.Contains(store, "://") {
-		u, err := url.Parse(store)
-		if err != nil {
-			return "", fmt.Errorf("store %q: %w", store, err)
-		}
-		if u.Scheme != "file" {
-			return "", fmt.Errorf("store %q: scheme %s:// is not supported by this build (local directories only: /path or file:///path)", store, u.Scheme)
-		}
-		if u.Host != "" && u.Host != "localhost" {
-			return "", fmt.Errorf("store %q: file:// URLs must name a local path (file:///path)", store)
-		}
-		dir = u.Path
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	st, err := os.Stat(abs)
-	if err != nil {
-		return "", fmt.Errorf("store: %w", err)
-	}
-	if !st.IsDir() {
-		return "", fmt.Errorf("store %s is not a directory", abs)
-	}
-	return abs, nil
 }
 
 // checkAllowOther explains why --allow-other would fail for a non-root user.

@@ -15,7 +15,7 @@ import (
 
 	"github.com/sealfs/sealfs/fs"
 	"github.com/sealfs/sealfs/keyring"
-	"github.com/sealfs/sealfs/remote/local"
+	"github.com/sealfs/sealfs/remote"
 )
 
 // serve mounts according to cfg and serves until unmounted or signalled.
@@ -64,11 +64,11 @@ func serve(cfg *config, devKey string) (err error) {
 		return fmt.Errorf("keys: %w (mark one key current)", err)
 	}
 
-	dir, err := storeDir(cfg.Store)
+	spec, err := cfg.storeSpec()
 	if err != nil {
 		return err
 	}
-	store, err := local.New(dir, local.Options{Logger: logger})
+	store, err := openStore(ctx, spec, cfg.StateDir, logger)
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,13 @@ func serve(cfg *config, devKey string) (err error) {
 	if err != nil {
 		return err
 	}
-	logger.Info("volume", "store", dir, "volume_id", fmt.Sprintf("%x", vol.ID), "chunk_size", vol.ChunkSize, "kek_ids", ring.IDs())
+	spoolDir := ""
+	if spec.Kind != "local" {
+		// Objects verified at open are spooled to disk (ciphertext), not
+		// held in memory, and the reads that follow use the spool.
+		spoolDir = filepath.Join(cfg.StateDir, "spool")
+	}
+	logger.Info("volume", "store", spec.String(), "volume_id", fmt.Sprintf("%x", vol.ID), "chunk_size", vol.ChunkSize, "kek_ids", ring.IDs())
 
 	server, err := fs.Mount(cfg.Mountpoint, fs.Options{
 		Store:         store,
@@ -85,12 +91,13 @@ func serve(cfg *config, devKey string) (err error) {
 		Volume:        vol.ID,
 		ChunkSize:     vol.ChunkSize,
 		StagingDir:    filepath.Join(cfg.StateDir, "staging"),
+		SpoolDir:      spoolDir,
 		VerifyOpenMax: int64(cfg.VerifyOpenMax),
 		AttrTimeout:   time.Duration(cfg.AttrTimeout),
 		UID:           uint32(os.Getuid()),
 		GID:           uint32(os.Getgid()),
 		Logger:        logger,
-	}, fs.MountOptions{AllowOther: cfg.AllowOther, FsName: "sealfs:" + dir, Debug: cfg.debugFUSE})
+	}, fs.MountOptions{AllowOther: cfg.AllowOther, FsName: "sealfs:" + spec.String(), Debug: cfg.debugFUSE})
 	if err != nil {
 		return explainMountError(err)
 	}
@@ -118,7 +125,7 @@ func serve(cfg *config, devKey string) (err error) {
 // openVolume reads or creates the store's volume file and pins its id in the
 // state dir on first use (trust on first use, like ssh's known_hosts), so a
 // store swapped for another volume is refused.
-func openVolume(ctx context.Context, cfg *config, store *local.Store) (fs.Volume, error) {
+func openVolume(ctx context.Context, cfg *config, store remote.Store) (fs.Volume, error) {
 	var pinned [16]byte
 	pinFile := filepath.Join(cfg.StateDir, "volume-id")
 	if cfg.VolumeID != "" {
