@@ -56,8 +56,16 @@ type fileNode struct {
 
 // appendUpload is a new object version sealed as it is written.
 type appendUpload struct {
-	upload remote.Upload
-	writer *envelope.Writer
+	upload  remote.Upload
+	writer  *envelope.Writer
+	release func() // gives the writer's buffer back to the memory budget
+}
+
+// closeWriter seals the final chunk and gives the writer's buffer back.
+func (a *appendUpload) closeWriter() error {
+	err := a.writer.Close()
+	a.release()
+	return err
 }
 
 // stagedFile is a sealed staging file and its path on disk.
@@ -211,7 +219,7 @@ func (n *fileNode) write(ctx context.Context, data []byte, off int64) error {
 	}
 	n.awaitTurn(off)
 	if n.seq == nil && n.stage == nil && off == 0 && n.size == 0 {
-		if err := n.startAppend(ctx); err != nil {
+		if err := n.startAppend(ctx, true); err != nil {
 			return err
 		}
 	}
@@ -227,7 +235,10 @@ func (n *fileNode) write(ctx context.Context, data []byte, off int64) error {
 	if err := n.ensureStaged(ctx); err != nil {
 		return err
 	}
-	if _, err := n.stage.file.WriteAt(data, off); err != nil {
+	release := n.fsys.reserve(n.fsys.stageOpCost())
+	_, err := n.stage.file.WriteAt(data, off)
+	release()
+	if err != nil {
 		return err
 	}
 	n.size = n.stage.file.Size()
@@ -284,18 +295,26 @@ func (n *fileNode) truncate(ctx context.Context, size int64) error {
 	return nil
 }
 
-// startAppend begins sealing a new version into a store upload.
-func (n *fileNode) startAppend(ctx context.Context) error {
+// startAppend begins sealing a new version into a store upload. With
+// reserve, it takes the writer's buffer from the memory budget (callers
+// that reserved it together with other buffers pass false).
+func (n *fileNode) startAppend(ctx context.Context, reserve bool) error {
+	release := func() {}
+	if reserve {
+		release = n.fsys.reserve(n.fsys.writerCost())
+	}
 	up, err := n.fsys.store.Create(ctx, objectKey(n.logical()))
 	if err != nil {
+		release()
 		return err
 	}
 	w, err := envelope.NewWriter(up, n.fsys.ring, n.fsys.identity(n.logical()), envelope.WriterOptions{ChunkSize: n.fsys.opts.ChunkSize})
 	if err != nil {
 		up.Abort()
+		release()
 		return err
 	}
-	n.seq = &appendUpload{upload: up, writer: w}
+	n.seq = &appendUpload{upload: up, writer: w, release: release}
 	n.dirty = true
 	return nil
 }
@@ -334,9 +353,10 @@ func (n *fileNode) copyInto(ctx context.Context, dst *staging.File) error {
 		seq := n.seq
 		n.seq = nil
 		defer seq.upload.Abort()
-		if err := seq.writer.Close(); err != nil {
+		if err := seq.closeWriter(); err != nil {
 			return err
 		}
+		defer n.fsys.reserve(n.fsys.copyCost())()
 		r, err := envelope.Open(seq.upload, seq.upload.Size(), n.fsys.ring, n.fsys.identity(n.logical()))
 		if err != nil {
 			return err
@@ -350,6 +370,7 @@ func (n *fileNode) copyInto(ctx context.Context, dst *staging.File) error {
 		if err != nil {
 			return err
 		}
+		defer n.fsys.reserve(n.fsys.copyCost())()
 		return copyPlain(io.NewOffsetWriter(dst, 0), readerAtFunc(func(p []byte, off int64) (int, error) { return v.readAt(n.fsys, p, off) }), v.reader.Size())
 	}
 }
@@ -364,14 +385,19 @@ func (n *fileNode) commit(ctx context.Context) error {
 		return nil
 	}
 	if n.seq == nil && n.stage == nil {
-		if err := n.startAppend(ctx); err != nil { // empty file
+		if err := n.startAppend(ctx, true); err != nil { // empty file
 			return err
 		}
 	}
 	if n.stage != nil {
-		if err := n.startAppend(ctx); err != nil {
+		// One reservation for the writer and the copy: taking them one
+		// after the other could deadlock a full budget.
+		release := n.fsys.reserve(n.fsys.writerCost() + n.fsys.copyCost())
+		if err := n.startAppend(ctx, false); err != nil {
+			release()
 			return err
 		}
+		n.seq.release = release
 		if err := copyPlain(n.seq.writer, n.stage.file, n.stage.file.Size()); err != nil {
 			n.abortAppend()
 			return err
@@ -379,10 +405,11 @@ func (n *fileNode) commit(ctx context.Context) error {
 	}
 	seq := n.seq
 	n.seq = nil
-	if err := seq.writer.Close(); err != nil {
+	if err := seq.closeWriter(); err != nil {
 		seq.upload.Abort()
 		return err
 	}
+	defer n.fsys.reserve(n.fsys.commitCost(seq.upload.Size()))()
 	cond := remote.Condition{IfAbsent: n.committed.Version == ""}
 	if !cond.IfAbsent {
 		cond.IfMatch = n.committed.Version
@@ -406,7 +433,7 @@ func (n *fileNode) commit(ctx context.Context) error {
 
 func (n *fileNode) abortAppend() {
 	if n.seq != nil {
-		n.seq.writer.Close()
+		n.seq.closeWriter()
 		n.seq.upload.Abort()
 		n.seq = nil
 	}

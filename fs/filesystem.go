@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sealfs/sealfs/cache/budget"
 	"github.com/sealfs/sealfs/envelope"
 	"github.com/sealfs/sealfs/keyring"
 	"github.com/sealfs/sealfs/remote"
@@ -45,6 +46,13 @@ type Options struct {
 	VerifyOpenMax int64
 	// AttrTimeout is how long the kernel may cache attributes and entries.
 	AttrTimeout time.Duration
+	// Budget bounds the bytes of encryption, decryption, upload and
+	// download buffers across the mount. Nil means unlimited.
+	Budget *budget.Budget
+	// CommitBuffer is what the store may hold in memory while it sends one
+	// object (cloud SDKs buffer a part or a block); it is taken from Budget
+	// for the duration of each commit. 0 for the local tier.
+	CommitBuffer int64
 	// UID and GID own every file and directory.
 	UID, GID uint32
 	// Logger receives operational logs. Nil discards them.

@@ -39,7 +39,9 @@ func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 		}
 	}
 	if n.stage != nil && n.dirty {
+		release := n.fsys.reserve(n.fsys.stageOpCost())
 		k, err := n.stage.file.ReadAt(dest, off)
+		release()
 		n.mu.Unlock()
 		if err != nil && k == 0 && off < n.size {
 			return nil, n.fail("read", err)
@@ -64,6 +66,7 @@ func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 	v := h.pinned.acquire()
 	n.mu.Unlock()
 	defer v.release()
+	defer n.fsys.reserve(n.fsys.readCost(len(dest)))()
 	k, err := v.readAt(n.fsys, dest, off)
 	if err != nil {
 		return nil, syscall.EIO

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hanwen/go-fuse/v2/fuse"
 
+	"github.com/sealfs/sealfs/cache/budget"
 	"github.com/sealfs/sealfs/envelope"
 	sealfs "github.com/sealfs/sealfs/fs"
 	"github.com/sealfs/sealfs/integration/testenv"
@@ -36,6 +37,7 @@ type testMount struct {
 	openStore func() remote.Store // opens another handle on the test's store
 	admin     remote.Store        // the test's own handle, behind the mount's back
 	verifyMax int64               // Options.VerifyOpenMax; 0 = default
+	budget    *budget.Budget
 	unmounted bool
 }
 
@@ -122,6 +124,8 @@ func (m *testMount) mount() {
 		StagingDir:    filepath.Join(m.stateDir, "staging"),
 		SpoolDir:      filepath.Join(m.stateDir, "spool"),
 		VerifyOpenMax: m.verifyMax,
+		Budget:        m.budget,
+		CommitBuffer:  1 << 20,
 		Logger:        slog.New(slog.NewTextHandler(m.logs, nil)),
 	}, sealfs.MountOptions{})
 	if err != nil {

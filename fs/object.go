@@ -49,11 +49,13 @@ func (f *filesystem) openVerified(ctx context.Context, logical, version string, 
 	}
 	r, err := envelope.Open(src, v.info.Size, f.ring, f.identity(logical))
 	if err == nil && r.Size() <= f.opts.VerifyOpenMax {
+		release := f.reserve(f.verifyCost(r.Size()))
 		if fill != nil {
 			err = verifyInto(r, fill)
 		} else {
 			err = r.Verify()
 		}
+		release()
 		if err != nil {
 			r.Close()
 		}

@@ -117,6 +117,8 @@ func (f *filesystem) reseal(ctx context.Context, src *verifiedObject, logical st
 		return remote.Info{}, err
 	}
 	plain := readerAtFunc(func(p []byte, off int64) (int, error) { return src.readAt(f, p, off) })
+	release := f.reserve(f.writerCost() + f.copyCost())
+	defer release()
 	if err := copyPlain(w, plain, src.reader.Size()); err != nil {
 		w.Close()
 		up.Abort()

@@ -46,6 +46,7 @@ it. Secrets belong in key files, never on the command line.`,
 			&cli.BoolFlag{Name: "allow-other", Usage: "let other users (such as the orthanc user) use the mount"},
 			&cli.StringFlag{Name: "chunk-size", Usage: "plaintext chunk size of a new volume (4KiB..1MiB, default 64KiB)"},
 			&cli.StringFlag{Name: "verify-open-max", Usage: "verify objects up to this size in full at open (default 128MiB)"},
+			&cli.StringFlag{Name: "memory-budget", Usage: "bound the memory of all encryption and transfer buffers, e.g. 256MiB (default unlimited; the Orthanc plugin's MaxConcurrentInputSize sets it too)"},
 			&cli.DurationFlag{Name: "attr-timeout", Usage: "how long the kernel caches attributes (default 1s)"},
 			&cli.StringFlag{Name: "log-file", Usage: "log to `FILE` (default: stderr in the foreground, STATE_DIR/sealfs.log as a daemon)"},
 			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error (default info)"},
@@ -126,7 +127,7 @@ func applyFlags(c *cli.Context, cfg *config) error {
 	setString("log-file", &cfg.LogFile)
 	setString("log-level", &cfg.LogLevel)
 	setString("audit-log", &cfg.AuditLog)
-	for flag, dst := range map[string]*byteSize{"chunk-size": &cfg.ChunkSize, "verify-open-max": &cfg.VerifyOpenMax} {
+	for flag, dst := range map[string]*byteSize{"chunk-size": &cfg.ChunkSize, "verify-open-max": &cfg.VerifyOpenMax, "memory-budget": &cfg.MemoryBudget} {
 		if v := c.String(flag); v != "" {
 			n, err := parseByteSize(v)
 			if err != nil {

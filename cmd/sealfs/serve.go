@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sealfs/sealfs/cache/budget"
 	"github.com/sealfs/sealfs/fs"
 	"github.com/sealfs/sealfs/keyring"
 	"github.com/sealfs/sealfs/remote"
@@ -35,9 +36,6 @@ func serve(cfg *config, devKey string) (err error) {
 	harden(logger)
 	if devKey != "" {
 		logger.Warn("using the DEVELOPMENT key " + devKey + " (generated on this machine, not backed up): never store real data with it; see docs/keys.md")
-	}
-	if cfg.MemoryBudget != 0 {
-		logger.Warn("memory_budget / MaxConcurrentInputSize is accepted but not enforced by this version")
 	}
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return fmt.Errorf("state dir: %w", err)
@@ -77,8 +75,9 @@ func serve(cfg *config, devKey string) (err error) {
 	if err != nil {
 		return err
 	}
-	spoolDir := ""
+	spoolDir, commitBuffer := "", int64(0)
 	if spec.Kind != "local" {
+		commitBuffer = cloudCommitBuffer
 		// Objects verified at open are spooled to disk (ciphertext), not
 		// held in memory, and the reads that follow use the spool.
 		spoolDir = filepath.Join(cfg.StateDir, "spool")
@@ -92,6 +91,8 @@ func serve(cfg *config, devKey string) (err error) {
 		ChunkSize:     vol.ChunkSize,
 		StagingDir:    filepath.Join(cfg.StateDir, "staging"),
 		SpoolDir:      spoolDir,
+		Budget:        budget.New(int64(cfg.MemoryBudget)),
+		CommitBuffer:  commitBuffer,
 		VerifyOpenMax: int64(cfg.VerifyOpenMax),
 		AttrTimeout:   time.Duration(cfg.AttrTimeout),
 		UID:           uint32(os.Getuid()),
@@ -121,6 +122,10 @@ func serve(cfg *config, devKey string) (err error) {
 		}
 	}
 }
+
+// cloudCommitBuffer is what a cloud SDK may hold in memory while it sends
+// one object: a 16 MiB part or block of a large upload.
+const cloudCommitBuffer = 16 << 20
 
 // openVolume reads or creates the store's volume file and pins its id in the
 // state dir on first use (trust on first use, like ssh's known_hosts), so a
