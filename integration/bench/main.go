@@ -7,6 +7,7 @@
 //
 //	go run ./integration/bench [-targets plain,sealfs,gocryptfs] [-seq-size 1GiB]
 //	    [-files 300] [-file-size 537600] [-reps 3] [-workdir DIR] [-json FILE]
+//	go run ./integration/bench -orthanc -targets plain,sealfs   # Orthanc on each target
 package main
 
 import (
@@ -46,6 +47,7 @@ type config struct {
 	sealfsBinary string
 	keep         bool
 	hangTimeout  time.Duration
+	orthanc      bool
 }
 
 func main() {
@@ -77,6 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	keep := flags.Bool("keep", false, "keep stores, keys and logs in the work directory")
 	hangTimeout := flags.Duration("hang-timeout", 10*time.Minute,
 		"if one phase on a FUSE target runs longer, send its daemon SIGQUIT (goroutine dump in its log) and fail; 0 disables")
+	orthanc := flags.Bool("orthanc", false, "run Orthanc on each target instead of the file workloads (REST ingest, read, delete of -files instances plus 2 multi-frame)")
 	if err := flags.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -90,7 +93,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	cfg := config{
 		targets: names, seqSize: int64(seqSize), files: *files, fileSize: int64(fileSize), reps: *reps,
 		workdir: *workdir, jsonPath: *jsonPath, sealfsBinary: *sealfsBinary, keep: *keep,
-		hangTimeout: *hangTimeout,
+		hangTimeout: *hangTimeout, orthanc: *orthanc,
 	}
 	switch {
 	case cfg.seqSize <= 0:
@@ -159,7 +162,14 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 		targets = append(targets, t)
 	}
 
-	samples, dropped, err := measure(ctx, cfg, targets, logger)
+	loads, measureAll := workloads, measure
+	if cfg.orthanc {
+		loads = orthancWorkloads
+		measureAll = func(ctx context.Context, cfg config, targets []*target, logger *slog.Logger) ([]sample, bool, error) {
+			return measureOrthanc(ctx, cfg, targets, makeDir, logger)
+		}
+	}
+	samples, dropped, err := measureAll(ctx, cfg, targets, logger)
 	if err != nil {
 		return err
 	}
@@ -168,7 +178,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 			Targets: cfg.targets, SeqSize: cfg.seqSize, Files: cfg.files, FileSize: cfg.fileSize, Reps: cfg.reps,
 			Workdir: wd.path, WorkdirFS: fsName, CachesDropped: dropped,
 		},
-		Workloads:    summarize(samples, cfg.targets, workloads),
+		Workloads:    summarize(samples, cfg.targets, loads),
 		PeakRSSBytes: peakRSS(targets, logger),
 		Samples:      samples,
 	}
