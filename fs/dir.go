@@ -61,6 +61,9 @@ func (d *dirNode) fillAttr(a *fuse.Attr) {
 
 // Setattr accepts mode and time changes (kept in memory only).
 func (d *dirNode) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	if e := d.fsys.checkOwner(in); e != 0 {
+		return e
+	}
 	d.mu.Lock()
 	if m, ok := in.GetMode(); ok {
 		d.mode = m & 0o7777 &^ (syscall.S_ISUID | syscall.S_ISGID)

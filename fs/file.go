@@ -117,6 +117,9 @@ func (n *fileNode) setCommitted(info remote.Info) {
 // path (no open handle) is committed at once.
 func (n *fileNode) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
 	ctx = detach(ctx)
+	if e := n.fsys.checkOwner(in); e != 0 {
+		return e
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if m, ok := in.GetMode(); ok {

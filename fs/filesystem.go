@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hanwen/go-fuse/v2/fuse"
+
 	"github.com/sealfs/sealfs/cache/budget"
 	"github.com/sealfs/sealfs/envelope"
 	"github.com/sealfs/sealfs/keyring"
@@ -53,7 +55,8 @@ type Options struct {
 	// object (cloud SDKs buffer a part or a block); it is taken from Budget
 	// for the duration of each commit. 0 for the local tier.
 	CommitBuffer int64
-	// UID and GID own every file and directory.
+	// UID and GID own every file and directory (chown to anyone else is
+	// refused with EPERM).
 	UID, GID uint32
 	// Logger receives operational logs. Nil discards them.
 	Logger *slog.Logger
@@ -126,6 +129,19 @@ func childPath(dir, name string) string {
 		return name
 	}
 	return path.Join(dir, name)
+}
+
+// checkOwner refuses (EPERM) a chown to anyone but the mount's owner:
+// every file belongs to Options.UID and GID, and nothing else could be
+// stored, so pretending to succeed would be a lie.
+func (f *filesystem) checkOwner(in *fuse.SetAttrIn) syscall.Errno {
+	if uid, ok := in.GetUID(); ok && uid != f.opts.UID {
+		return syscall.EPERM
+	}
+	if gid, ok := in.GetGID(); ok && gid != f.opts.GID {
+		return syscall.EPERM
+	}
+	return 0
 }
 
 // detach drops the kernel's cancellation from a request's context. The

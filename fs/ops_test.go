@@ -364,6 +364,12 @@ func TestAttributes(t *testing.T) {
 	if st.Mode().Perm() != 0o600 || !st.ModTime().Equal(when) {
 		t.Errorf("mode %v mtime %v", st.Mode(), st.ModTime())
 	}
+	if err := os.Chown(m.path("f"), os.Getuid(), os.Getgid()); err != nil {
+		t.Errorf("chown to the mount's owner: %v", err)
+	}
+	if err := os.Chown(m.path("f"), 4242, 4242); !errors.Is(err, syscall.EPERM) {
+		t.Errorf("chown to another owner = %v, want EPERM (it cannot be stored)", err)
+	}
 	if err := os.Chmod(m.path("f"), 0o4755); err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,8 @@ it. Secrets belong in key files, never on the command line.`,
 			&cli.StringFlag{Name: "volume-id", Usage: "pin the store's volume id (32 hex digits); a store with another id is refused"},
 			&cli.BoolFlag{Name: "foreground", Aliases: []string{"f"}, Usage: "stay in the foreground and log to stderr"},
 			&cli.BoolFlag{Name: "allow-other", Usage: "let other users (such as the orthanc user) use the mount"},
+			&cli.StringFlag{Name: "uid", Usage: "`USER` (name or number) who owns every file; default: whoever mounts"},
+			&cli.StringFlag{Name: "gid", Usage: "`GROUP` (name or number) that owns every file; default: the mounting user's group"},
 			&cli.StringFlag{Name: "chunk-size", Usage: "plaintext chunk size of a new volume (4KiB..1MiB, default 64KiB)"},
 			&cli.StringFlag{Name: "verify-open-max", Usage: "verify objects up to this size in full at open (default 128MiB)"},
 			&cli.StringFlag{Name: "memory-budget", Usage: "bound the memory of all encryption and transfer buffers, e.g. 256MiB (default unlimited; the Orthanc plugin's MaxConcurrentInputSize sets it too)"},
@@ -123,6 +125,8 @@ func applyFlags(c *cli.Context, cfg *config) error {
 		}
 	}
 	setString("state-dir", &cfg.StateDir)
+	setString("uid", &cfg.UID)
+	setString("gid", &cfg.GID)
 	setString("volume-id", &cfg.VolumeID)
 	setString("log-file", &cfg.LogFile)
 	setString("log-level", &cfg.LogLevel)

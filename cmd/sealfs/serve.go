@@ -66,6 +66,10 @@ func serve(cfg *config, devKey string) (err error) {
 	if err != nil {
 		return err
 	}
+	owner, err := resolveOwner(cfg.UID, cfg.GID)
+	if err != nil {
+		return err
+	}
 	store, err := openStore(ctx, spec, cfg.StateDir, logger)
 	if err != nil {
 		return err
@@ -95,8 +99,8 @@ func serve(cfg *config, devKey string) (err error) {
 		CommitBuffer:  commitBuffer,
 		VerifyOpenMax: int64(cfg.VerifyOpenMax),
 		AttrTimeout:   time.Duration(cfg.AttrTimeout),
-		UID:           uint32(os.Getuid()),
-		GID:           uint32(os.Getgid()),
+		UID:           owner.uid,
+		GID:           owner.gid,
 		Logger:        logger,
 	}, fs.MountOptions{AllowOther: cfg.AllowOther, FsName: "sealfs:" + spec.String(), Debug: cfg.debugFUSE})
 	if err != nil {
