@@ -1,0 +1,171 @@
+package cache
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/sealfs/sealfs/remote"
+)
+
+// Key namespaces in the Badger store.
+const (
+	prefixAttr     = "a:"
+	prefixNegative = "n:"
+	prefixListing  = "l:"
+)
+
+func attrKey(path string) []byte     { return []byte(prefixAttr + path) }
+func negativeKey(path string) []byte { return []byte(prefixNegative + path) }
+func listingKey(dir string) []byte   { return []byte(prefixListing + dir) }
+
+// parentDir returns the directory holding path: "a/b" for "a/b/c", "" (the
+// root) for "c".
+func parentDir(path string) string {
+	path = strings.TrimSuffix(path, "/")
+	if i := strings.LastIndexByte(path, '/'); i >= 0 {
+		return path[:i]
+	}
+	return ""
+}
+
+// Get returns path's cached attributes (Hit), a recent "does not exist"
+// (Negative), or Miss.
+func (m *Meta) Get(path string) (Attr, Lookup) {
+	var (
+		attr   Attr
+		result = Miss
+	)
+	m.view(func(txn *badger.Txn) error {
+		now := m.now()
+		if v, ok := m.value(txn, attrKey(path)); ok {
+			if a, expiry, err := decodeAttr(v); err == nil && now.Before(expiry) {
+				attr, result = a, Hit
+				return nil
+			}
+		}
+		if v, ok := m.value(txn, negativeKey(path)); ok {
+			if expiry, err := decodeNegative(v); err == nil && now.Before(expiry) {
+				result = Negative
+			}
+		}
+		return nil
+	})
+	return attr, result
+}
+
+// Put caches path's attributes for AttrTTL, replacing a negative entry.
+func (m *Meta) Put(path string, a Attr) {
+	m.update(func(txn *badger.Txn) error {
+		if err := m.set(txn, attrKey(path), m.opts.AttrTTL, func(expiry time.Time) []byte { return encodeAttr(a, expiry) }); err != nil {
+			return err
+		}
+		return txn.Delete(negativeKey(path))
+	})
+}
+
+// PutNegative caches that path does not exist, for NegativeTTL, replacing
+// its attributes.
+func (m *Meta) PutNegative(path string) {
+	m.update(func(txn *badger.Txn) error {
+		if err := m.set(txn, negativeKey(path), m.opts.NegativeTTL, encodeNegative); err != nil {
+			return err
+		}
+		return txn.Delete(attrKey(path))
+	})
+}
+
+// Listing returns the cached listing of dir, if any.
+func (m *Meta) Listing(dir string) ([]remote.Entry, bool) {
+	var (
+		entries []remote.Entry
+		found   bool
+	)
+	m.view(func(txn *badger.Txn) error {
+		v, ok := m.value(txn, listingKey(dir))
+		if !ok {
+			return nil
+		}
+		e, expiry, err := decodeListing(v)
+		if err == nil && m.now().Before(expiry) {
+			entries, found = e, true
+		}
+		return nil
+	})
+	return entries, found
+}
+
+// PutListing caches dir's listing for ListTTL.
+func (m *Meta) PutListing(dir string, entries []remote.Entry) {
+	m.update(func(txn *badger.Txn) error {
+		return m.set(txn, listingKey(dir), m.opts.ListTTL, func(expiry time.Time) []byte { return encodeListing(entries, expiry) })
+	})
+}
+
+// Forget drops path's attributes or negative entry, its parent's listing
+// and, should path be a directory, its own listing.
+func (m *Meta) Forget(path string) {
+	m.update(func(txn *badger.Txn) error {
+		for _, k := range [][]byte{attrKey(path), negativeKey(path), listingKey(parentDir(path)), listingKey(path)} {
+			if err := txn.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// set stores the value encode makes for an expiry ttl from now. Badger's own
+// TTL (whole seconds, rounded up) only lets it discard the entry later; the
+// exact expiry inside the value decides whether it is still valid.
+func (m *Meta) set(txn *badger.Txn, key []byte, ttl time.Duration, encode func(expiry time.Time) []byte) error {
+	expiry := m.now().Add(ttl)
+	e := badger.NewEntry(key, encode(expiry))
+	e.ExpiresAt = uint64(expiry.Unix()) + 1
+	return txn.SetEntry(e)
+}
+
+// value returns the value stored at key, copied out of the transaction.
+func (m *Meta) value(txn *badger.Txn, key []byte) ([]byte, bool) {
+	item, err := txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, false
+	}
+	if err != nil {
+		m.log.Warn("cache: read failed", "err", err)
+		return nil, false
+	}
+	v, err := item.ValueCopy(nil)
+	if err != nil {
+		m.log.Warn("cache: read failed", "err", err)
+		return nil, false
+	}
+	return v, true
+}
+
+// view runs fn in a read transaction unless the cache is closed.
+func (m *Meta) view(fn func(*badger.Txn) error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return
+	}
+	if err := m.db.View(fn); err != nil {
+		m.log.Warn("cache: read failed", "err", err)
+	}
+}
+
+// update runs fn in a write transaction unless the cache is closed.
+// Failures are logged: a write the cache lost only costs a later miss.
+func (m *Meta) update(fn func(*badger.Txn) error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return
+	}
+	if err := m.db.Update(fn); err != nil {
+		m.log.Warn("cache: write failed", "err", err)
+	}
+}
