@@ -118,21 +118,16 @@ func (d *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 			}
 		}
 	}
-	info, err := d.fsys.store.Stat(ctx, objectKey(logical))
+	kind, info, err := d.fsys.resolve(ctx, logical)
 	switch {
-	case err == nil:
+	case err != nil:
+		return nil, d.fail("lookup", logical, err)
+	case kind == isFile:
 		return d.fileEntry(ctx, name, info, out), 0
-	case !errors.Is(err, remote.ErrNotFound):
-		return nil, d.fail("lookup", logical, err)
+	case kind == isDir:
+		return d.dirEntry(ctx, name, out), 0
 	}
-	isDir, err := d.fsys.dirExists(ctx, logical)
-	if err != nil {
-		return nil, d.fail("lookup", logical, err)
-	}
-	if !isDir {
-		return nil, syscall.ENOENT
-	}
-	return d.dirEntry(ctx, name, out), 0
+	return nil, syscall.ENOENT
 }
 
 func (d *dirNode) setTimeouts(out *fuse.EntryOut) {
@@ -216,10 +211,14 @@ func (d *dirNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	prefix := dirPrefix(d.logical())
 	seen := map[string]bool{}
 	var entries []fuse.DirEntry
-	err := d.fsys.store.List(ctx, prefix, false, func(e remote.Entry) error {
+	listed, err := d.fsys.listDir(ctx, d.logical())
+	if err != nil {
+		return nil, d.fail("readdir", d.logical(), err)
+	}
+	for _, e := range listed {
 		name := logicalName(e.Key, prefix)
 		if name == "" || seen[name] || reserved(d.logical(), name) || strings.Contains(name, "/") {
-			return nil
+			continue
 		}
 		seen[name] = true
 		mode := uint32(syscall.S_IFREG)
@@ -227,10 +226,6 @@ func (d *dirNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 			mode = syscall.S_IFDIR
 		}
 		entries = append(entries, fuse.DirEntry{Name: name, Mode: mode})
-		return nil
-	})
-	if err != nil {
-		return nil, d.fail("readdir", d.logical(), err)
 	}
 	for name, ch := range d.Children() {
 		if seen[name] {
@@ -264,8 +259,10 @@ func (d *dirNode) Mkdir(ctx context.Context, name string, mode uint32, out *fuse
 		return nil, d.fail("mkdir", logical, err)
 	}
 	if _, err := up.Commit(ctx, remote.Condition{}); err != nil {
+		d.fsys.forget(logical)
 		return nil, d.fail("mkdir", logical, err)
 	}
+	d.fsys.changed(logical, isDir, remote.Info{})
 	dn := d.fsys.newDirNode(mode & 0o7777)
 	dn.fillAttr(&out.Attr)
 	d.setTimeouts(out)
@@ -284,14 +281,11 @@ func (d *dirNode) checkAbsent(ctx context.Context, name, logical string) syscall
 			}
 		}
 	}
-	if _, err := d.fsys.store.Stat(ctx, objectKey(logical)); err == nil {
-		return syscall.EEXIST
-	} else if !errors.Is(err, remote.ErrNotFound) {
+	kind, _, err := d.fsys.resolve(ctx, logical)
+	switch {
+	case err != nil:
 		return d.fail("stat", logical, err)
-	}
-	if ok, err := d.fsys.dirExists(ctx, logical); err != nil {
-		return d.fail("stat", logical, err)
-	} else if ok {
+	case kind != absent:
 		return syscall.EEXIST
 	}
 	return 0
@@ -320,7 +314,10 @@ func (d *dirNode) Rmdir(ctx context.Context, name string) syscall.Errno {
 	if nonEmpty {
 		return syscall.ENOTEMPTY
 	}
-	if err := d.fsys.store.Delete(ctx, markerKey(logical), remote.Condition{}); err != nil {
+	err = d.fsys.store.Delete(ctx, markerKey(logical), remote.Condition{})
+	d.fsys.changed(logical, absent, remote.Info{})
+	if err != nil {
+		d.fsys.forget(logical)
 		return d.fail("rmdir", logical, err)
 	}
 	return 0
@@ -347,10 +344,11 @@ func (d *dirNode) Create(ctx context.Context, name string, flags, mode uint32, o
 			}
 			ofn.mu.Unlock()
 		}
-	} else if info, err := d.fsys.store.Stat(ctx, objectKey(childPath(d.logical(), name))); err == nil {
+	} else if kind, info, err := d.fsys.resolve(ctx, childPath(d.logical(), name)); err == nil && kind == isFile {
 		fn.committed = info
 	}
 	d.AddChild(name, ch, true)
+	d.fsys.forget(childPath(d.logical(), name))
 	fn.handles = 1
 	fn.fillAttr(&out.Attr)
 	d.setTimeouts(out)
@@ -376,7 +374,10 @@ func (d *dirNode) Unlink(ctx context.Context, name string) syscall.Errno {
 			return 0
 		}
 	}
-	if err := d.fsys.store.Delete(ctx, objectKey(logical), remote.Condition{}); err != nil {
+	err := d.fsys.store.Delete(ctx, objectKey(logical), remote.Condition{})
+	d.fsys.changed(logical, absent, remote.Info{})
+	if err != nil {
+		d.fsys.forget(logical)
 		return d.fail("unlink", logical, err)
 	}
 	return 0

@@ -431,6 +431,7 @@ func (n *fileNode) commit(ctx context.Context) error {
 	}
 	n.setCommitted(info)
 	n.dirty = false
+	n.fsys.changed(n.logical(), isFile, info)
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hanwen/go-fuse/v2/fuse"
 
+	"github.com/sealfs/sealfs/cache"
 	"github.com/sealfs/sealfs/cache/budget"
 	"github.com/sealfs/sealfs/envelope"
 	"github.com/sealfs/sealfs/keyring"
@@ -55,6 +56,12 @@ type Options struct {
 	// object (cloud SDKs buffer a part or a block); it is taken from Budget
 	// for the duration of each commit. 0 for the local tier.
 	CommitBuffer int64
+	// Meta caches attributes, negative entries and listings (with TTLs)
+	// between the kernel's own caching and the store. Nil means none.
+	Meta *cache.Meta
+	// ListLookups resolves a name with one listing request instead of
+	// stats (right for object stores, where each request is a round trip).
+	ListLookups bool
 	// UID and GID own every file and directory (chown to anyone else is
 	// refused with EPERM).
 	UID, GID uint32
@@ -68,6 +75,7 @@ type filesystem struct {
 	store remote.Store
 	ring  *keyring.Keyring
 	log   *slog.Logger
+	meta  *cache.Meta
 }
 
 func newFilesystem(opts Options) (*filesystem, error) {
@@ -91,7 +99,7 @@ func newFilesystem(opts Options) (*filesystem, error) {
 			return nil, err
 		}
 	}
-	return &filesystem{opts: opts, store: opts.Store, ring: opts.Keyring, log: opts.Logger}, nil
+	return &filesystem{opts: opts, store: opts.Store, ring: opts.Keyring, log: opts.Logger, meta: opts.Meta}, nil
 }
 
 // objectKey maps a logical path ("xx/yy/name") to its object key. It is the

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hanwen/go-fuse/v2/fuse"
 
+	"github.com/sealfs/sealfs/cache"
 	"github.com/sealfs/sealfs/cache/budget"
 	"github.com/sealfs/sealfs/envelope"
 	sealfs "github.com/sealfs/sealfs/fs"
@@ -38,6 +39,7 @@ type testMount struct {
 	admin     remote.Store        // the test's own handle, behind the mount's back
 	verifyMax int64               // Options.VerifyOpenMax; 0 = default
 	budget    *budget.Budget
+	meta      *cache.Meta
 	unmounted bool
 }
 
@@ -115,6 +117,10 @@ func (m *testMount) mount() {
 		t.Fatal(err)
 	}
 	store := m.openStore()
+	m.meta, err = cache.OpenMeta(filepath.Join(m.stateDir, "meta"), m.ring, cache.MetaOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	m.logs = &syncWriter{w: &bytes.Buffer{}}
 	m.server, err = sealfs.Mount(m.mnt, sealfs.Options{
 		Store:         store,
@@ -126,6 +132,8 @@ func (m *testMount) mount() {
 		VerifyOpenMax: m.verifyMax,
 		Budget:        m.budget,
 		CommitBuffer:  1 << 20,
+		Meta:          m.meta,
+		ListLookups:   m.kind != "local",
 		Logger:        slog.New(slog.NewTextHandler(m.logs, nil)),
 	}, sealfs.MountOptions{})
 	if err != nil {
@@ -143,6 +151,7 @@ func (m *testMount) unmount() {
 	if err := m.server.Unmount(); err != nil {
 		m.t.Errorf("unmount: %v", err)
 	}
+	m.meta.Close()
 	m.ring.Close()
 }
 

@@ -65,6 +65,7 @@ func TestWrongKeyFailsAtOpen(t *testing.T) {
 	writeFile(t, m.path("k"), []byte("secret"))
 	m.unmount()
 	m.kek = bytes.Repeat([]byte{0x17}, 32)
+	os.RemoveAll(filepath.Join(m.stateDir, "meta")) // the cache's state key is wrapped by the old KEK
 	m.mount()
 	if _, err := os.Open(m.path("k")); !errors.Is(err, syscall.EIO) {
 		t.Errorf("open with the wrong KEK = %v, want EIO", err)

@@ -72,6 +72,8 @@ func (d *dirNode) renameFile(ctx context.Context, n *fileNode, from string, dst 
 		d.fsys.log.Warn("rename: old object left in place", "from", from, "to", to, "err", err)
 	}
 	n.setCommitted(info)
+	d.fsys.changed(from, absent, remote.Info{})
+	d.fsys.changed(to, isFile, info)
 	if old := dst.GetChild(newName); old != nil {
 		if ofn, ok := old.Operations().(*fileNode); ok && ofn != n {
 			ofn.mu.Lock()
@@ -161,7 +163,11 @@ func (d *dirNode) renameDir(ctx context.Context, from, to string, dst *dirNode, 
 	if _, err := up.Commit(ctx, remote.Condition{}); err != nil {
 		return d.fail("rename", to, err)
 	}
-	if err := d.fsys.store.Delete(ctx, markerKey(from), remote.Condition{}); err != nil {
+	d.fsys.changed(to, isDir, remote.Info{})
+	err = d.fsys.store.Delete(ctx, markerKey(from), remote.Condition{})
+	d.fsys.changed(from, absent, remote.Info{})
+	if err != nil {
+		d.fsys.forget(from)
 		return d.fail("rename", from, err)
 	}
 	return 0

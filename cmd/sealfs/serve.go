@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sealfs/sealfs/cache"
 	"github.com/sealfs/sealfs/cache/budget"
 	"github.com/sealfs/sealfs/fs"
 	"github.com/sealfs/sealfs/keyring"
@@ -88,6 +89,12 @@ func serve(cfg *config, devKey string) (err error) {
 	}
 	logger.Info("volume", "store", spec.String(), "volume_id", fmt.Sprintf("%x", vol.ID), "chunk_size", vol.ChunkSize, "kek_ids", ring.IDs())
 
+	meta, err := openMeta(filepath.Join(cfg.StateDir, "meta"), ring, logger)
+	if err != nil {
+		return err
+	}
+	defer meta.Close()
+
 	server, err := fs.Mount(cfg.Mountpoint, fs.Options{
 		Store:         store,
 		Keyring:       ring,
@@ -97,6 +104,8 @@ func serve(cfg *config, devKey string) (err error) {
 		SpoolDir:      spoolDir,
 		Budget:        budget.New(int64(cfg.MemoryBudget)),
 		CommitBuffer:  commitBuffer,
+		Meta:          meta,
+		ListLookups:   spec.Kind != "local",
 		VerifyOpenMax: int64(cfg.VerifyOpenMax),
 		AttrTimeout:   time.Duration(cfg.AttrTimeout),
 		UID:           owner.uid,
@@ -125,6 +134,25 @@ func serve(cfg *config, devKey string) (err error) {
 			}
 		}
 	}
+}
+
+// openMeta opens the metadata cache. A cache whose state key no loaded KEK
+// can unwrap (keys replaced, or the file altered) is only a copy of store
+// metadata: it is discarded, loudly, and rebuilt.
+func openMeta(dir string, ring *keyring.Keyring, logger *slog.Logger) (*cache.Meta, error) {
+	meta, err := cache.OpenMeta(dir, ring, cache.MetaOptions{Logger: logger})
+	if err == nil {
+		return meta, nil
+	}
+	if !errors.Is(err, cache.ErrWrongKey) && !errors.Is(err, cache.ErrTampered) && !errors.Is(err, cache.ErrMalformedStateKey) &&
+		!errors.Is(err, keyring.ErrUnknownKEK) && !errors.Is(err, keyring.ErrRevokedKEK) {
+		return nil, err
+	}
+	logger.Warn("metadata cache unusable with these keys: discarding it (the store is the source of truth)", "dir", dir, "err", err)
+	if rmErr := os.RemoveAll(dir); rmErr != nil {
+		return nil, fmt.Errorf("%w (and removing it failed: %w)", err, rmErr)
+	}
+	return cache.OpenMeta(dir, ring, cache.MetaOptions{Logger: logger})
 }
 
 // cloudCommitBuffer is what a cloud SDK may hold in memory while it sends

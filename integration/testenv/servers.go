@@ -145,7 +145,7 @@ func StartMinIO(t testing.TB) *MinIO {
 	m.env = []string{"MINIO_ROOT_USER=" + m.AccessKey, "MINIO_ROOT_PASSWORD=" + m.SecretKey, "MINIO_BROWSER=off"}
 	m.argv = []string{bin, "server", m.Dir, "--address", "127.0.0.1:" + strconv.Itoa(port),
 		"--console-address", "127.0.0.1:" + strconv.Itoa(FreePort(t)), "--quiet"}
-	m.Server = StartServer(t, m.env, m.Endpoint+"/minio/health/ready", m.argv...)
+	m.Server = StartServer(t, m.env, m.readyURL(), m.argv...)
 	return m
 }
 
@@ -153,8 +153,12 @@ func StartMinIO(t testing.TB) *MinIO {
 func (m *MinIO) Restart(t testing.TB) {
 	t.Helper()
 	m.Kill()
-	m.Server = StartServer(t, m.env, m.Endpoint+"/minio/health/ready", m.argv...)
+	m.Server = StartServer(t, m.env, m.readyURL(), m.argv...)
 }
+
+// readyURL answers 403 to an anonymous GET once MinIO serves S3 calls;
+// /minio/health/ready says 200 a moment earlier, while they still get 503.
+func (m *MinIO) readyURL() string { return m.Endpoint + "/" }
 
 // StartFakeGCS runs fake-gcs-server (memory backend) on a free loopback
 // port until the test ends and returns its host:port.
