@@ -102,7 +102,7 @@ func FuzzCheckKey(f *testing.F) {
 		if clean := path.Clean(rel); clean != rel || path.IsAbs(clean) || clean == "." || clean == ".." || strings.HasPrefix(clean, "../") {
 			t.Fatalf("accepted key %q is not a clean relative path (%q)", key, clean)
 		}
-		if strings.IndexByte(key, 0) >= 0 || len(key) > maxKeyLen {
+		if strings.IndexByte(key, 0) >= 0 || len(key) > remote.MaxKeyLen {
 			t.Fatalf("accepted key %q contains NUL or is too long", key)
 		}
 	})

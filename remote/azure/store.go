@@ -118,7 +118,7 @@ func (s *Store) begin(ctx context.Context, op, key string) (name string, isMarke
 		return "", false, err
 	}
 	name = s.prefix + key
-	if len(name) > maxKeyLen {
+	if len(name) > remote.MaxKeyLen {
 		return "", false, invalidKey(key, "longer than 1024 bytes with the store's prefix")
 	}
 	return name, isMarker, nil

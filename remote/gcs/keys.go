@@ -16,34 +16,14 @@ const (
 	maxComponentLen = 255
 )
 
-// checkKey validates key and reports whether it is a directory marker
-// (ends in "/"). Keys follow the local backend's rules: non-empty,
-// relative, free of NUL, "." and ".." and empty components; GCS adds
-// valid UTF-8 and no carriage return or line feed.
+// checkKey validates key with the rules every backend shares
+// (remote.CheckKey); GCS adds valid UTF-8 and no carriage return or line
+// feed.
 func checkKey(key string) (isMarker bool, err error) {
-	switch {
-	case key == "":
-		return false, invalidKey(key, "empty")
-	case len(key) > maxNameLen:
-		return false, invalidKey(key, "longer than 1024 bytes")
-	case key[0] == '/':
-		return false, invalidKey(key, "starts with /")
-	}
-	if err := checkBytes(key); err != nil {
+	if isMarker, err = remote.CheckKey(key); err != nil {
 		return false, err
 	}
-	body, isMarker := strings.CutSuffix(key, "/")
-	for name := range strings.SplitSeq(body, "/") {
-		switch {
-		case name == "":
-			return false, invalidKey(key, "empty path component")
-		case name == "." || name == "..":
-			return false, invalidKey(key, "dot path component")
-		case len(name) > maxComponentLen:
-			return false, invalidKey(key, "path component longer than 255 bytes")
-		}
-	}
-	return isMarker, nil
+	return isMarker, checkBytes(key)
 }
 
 // checkBytes refuses the bytes GCS or the local backend cannot store in
@@ -60,23 +40,10 @@ func checkBytes(s string) error {
 	return nil
 }
 
-// checkPrefix validates a List prefix: the part up to its last "/" must
-// be a valid marker key, and the rest a valid start of a name.
+// checkPrefix validates a List prefix (remote.CheckPrefix, plus GCS's byte rules).
 func checkPrefix(prefix string) error {
-	if prefix == "" {
-		return nil
-	}
-	if len(prefix) > maxNameLen {
-		return invalidKey(prefix, "longer than 1024 bytes")
-	}
-	slash := strings.LastIndexByte(prefix, '/')
-	if dir := prefix[:slash+1]; dir != "" {
-		if _, err := checkKey(dir); err != nil {
-			return err
-		}
-	}
-	if len(prefix)-slash-1 > maxComponentLen {
-		return invalidKey(prefix, "path component longer than 255 bytes")
+	if err := remote.CheckPrefix(prefix); err != nil {
+		return err
 	}
 	return checkBytes(prefix)
 }

@@ -94,7 +94,7 @@ func FuzzCheckKey(f *testing.F) {
 				t.Fatalf("checkKey accepted %q with component %q", key, name)
 			}
 		}
-		if isMarker != strings.HasSuffix(key, "/") || len(key) > maxNameLen || strings.ContainsAny(key, "\x00\r\n") {
+		if isMarker != strings.HasSuffix(key, "/") || len(key) > remote.MaxNameLen || strings.ContainsAny(key, "\x00\r\n") {
 			t.Fatalf("checkKey(%q) = marker %v, accepted", key, isMarker)
 		}
 		if err := checkPrefix(key); err != nil {

@@ -10,55 +10,18 @@ import (
 const (
 	// tmpDirName is the reserved top-level directory holding uploads in progress.
 	tmpDirName = ".sealfs-tmp"
-	// maxKeyLen matches the S3 limit so that every backend accepts the same keys.
-	maxKeyLen = 1024
-	// maxNameLen is NAME_MAX, the longest file name Linux accepts.
-	maxNameLen = 255
 )
 
-// checkKey validates key and reports whether it is a directory marker
-// (ends in "/"). Keys are non-empty, relative, free of NUL, "." and ".."
-// and empty components, and do not start with the reserved tmpDirName.
+// checkKey validates key with the rules every backend shares
+// (remote.CheckKey), and refuses the reserved top-level tmpDirName.
 func checkKey(key string) (isMarker bool, err error) {
-	switch {
-	case key == "":
-		return false, invalidKey(key, "empty")
-	case len(key) > maxKeyLen:
-		return false, invalidKey(key, "longer than 1024 bytes")
-	case strings.IndexByte(key, 0) >= 0:
-		return false, invalidKey(key, "contains NUL")
-	case key[0] == '/':
-		return false, invalidKey(key, "starts with /")
-	}
-	body, isMarker := strings.CutSuffix(key, "/")
-	if err := checkComponents(key, body); err != nil {
+	if isMarker, err = remote.CheckKey(key); err != nil {
 		return false, err
 	}
-	return isMarker, nil
-}
-
-// checkComponents validates every "/"-separated component of body, the key
-// without its marker slash.
-func checkComponents(key, body string) error {
-	first := true
-	for {
-		name, rest, more := strings.Cut(body, "/")
-		switch {
-		case name == "":
-			return invalidKey(key, "empty path component")
-		case name == "." || name == "..":
-			return invalidKey(key, "dot path component")
-		case len(name) > maxNameLen:
-			return invalidKey(key, "path component longer than 255 bytes")
-		case first && name == tmpDirName:
-			return invalidKey(key, "reserved name "+tmpDirName)
-		}
-		if !more {
-			return nil
-		}
-		first = false
-		body = rest
+	if first, _, _ := strings.Cut(key, "/"); first == tmpDirName {
+		return false, invalidKey(key, "reserved name "+tmpDirName)
 	}
+	return isMarker, nil
 }
 
 // splitPrefix validates a List prefix and splits it into the directory to
@@ -76,11 +39,11 @@ func splitPrefix(prefix string) (dirKey, namePrefix string, err error) {
 		}
 	}
 	switch {
-	case len(prefix) > maxKeyLen:
+	case len(prefix) > remote.MaxKeyLen:
 		return "", "", invalidKey(prefix, "longer than 1024 bytes")
 	case strings.IndexByte(namePrefix, 0) >= 0:
 		return "", "", invalidKey(prefix, "contains NUL")
-	case len(namePrefix) > maxNameLen:
+	case len(namePrefix) > remote.MaxNameLen:
 		return "", "", invalidKey(prefix, "path component longer than 255 bytes")
 	}
 	return dirKey, namePrefix, nil

@@ -104,7 +104,7 @@ func (s *Store) begin(ctx context.Context, op, key string) (isMarker bool, err e
 	if err != nil {
 		return false, err
 	}
-	if len(s.prefix)+len(key) > maxKeyLen {
+	if len(s.prefix)+len(key) > remote.MaxKeyLen {
 		return false, invalidKey(key, "longer than 1024 bytes with the store's prefix")
 	}
 	if err := s.ready(ctx); err != nil {
