@@ -20,6 +20,12 @@ import (
 // Uploads to cloud stores are staged (as ciphertext) under stateDir.
 func openStore(ctx context.Context, spec storeSpec, stateDir string, logger *slog.Logger) (remote.Store, error) {
 	timeout := time.Duration(spec.RequestTimeoutSeconds) * time.Second
+	if timeout == 0 {
+		// One metadata request that takes longer is a stalled connection;
+		// with the retry policy's 30 s ceiling a dead store answers EIO in
+		// well under a minute. Transfers get more, in proportion to size.
+		timeout = defaultRequestTimeout
+	}
 	spool := filepath.Join(stateDir, "uploads")
 	if spec.Kind != "local" {
 		if err := os.MkdirAll(spool, 0o700); err != nil {
@@ -63,6 +69,9 @@ func openStore(ctx context.Context, spec storeSpec, stateDir string, logger *slo
 	}
 	return retry.Wrap(store, retry.Policy{Logger: logger}), nil
 }
+
+// defaultRequestTimeout bounds one attempt of a metadata request.
+const defaultRequestTimeout = 10 * time.Second
 
 // localDir checks a local-tier store directory and makes it absolute.
 func localDir(dir string) (string, error) {

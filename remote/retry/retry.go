@@ -25,6 +25,11 @@ type Policy struct {
 	// later one doubles, up to MaxDelay (default 5s), with full jitter.
 	BaseDelay time.Duration
 	MaxDelay  time.Duration
+	// MaxElapsed stops retrying once this much time has passed since the
+	// first try (default 30s), however many attempts are left: with
+	// per-request timeouts it bounds how long a stalled store can hold a
+	// caller.
+	MaxElapsed time.Duration
 	// Logger receives one line per retried failure. Nil discards them.
 	Logger *slog.Logger
 }
@@ -39,6 +44,9 @@ func (p Policy) withDefaults() Policy {
 	if p.MaxDelay <= 0 {
 		p.MaxDelay = 5 * time.Second
 	}
+	if p.MaxElapsed <= 0 {
+		p.MaxElapsed = 30 * time.Second
+	}
 	if p.Logger == nil {
 		p.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -49,6 +57,7 @@ func (p Policy) withDefaults() Policy {
 // remote.ErrUnavailable, runs out of attempts, or ctx ends.
 func (p Policy) do(ctx context.Context, what string, op func() error) error {
 	var err error
+	start := time.Now()
 	for attempt := 1; ; attempt++ {
 		if err = op(); err == nil || !errors.Is(err, remote.ErrUnavailable) {
 			return err
@@ -57,6 +66,9 @@ func (p Policy) do(ctx context.Context, what string, op func() error) error {
 			return fmt.Errorf("%s: giving up after %d attempts: %w", what, attempt, err)
 		}
 		delay := p.backoff(attempt)
+		if time.Since(start)+delay > p.MaxElapsed {
+			return fmt.Errorf("%s: giving up after %d attempts in %v: %w", what, attempt, time.Since(start).Round(time.Millisecond), err)
+		}
 		p.Logger.Warn("store unavailable, retrying", "op", what, "attempt", attempt, "delay", delay, "err", err)
 		timer := time.NewTimer(delay)
 		select {

@@ -146,7 +146,7 @@ func TestNotFoundIsNotRetried(t *testing.T) {
 
 func TestCancelStopsRetrying(t *testing.T) {
 	f := newFlaky(t)
-	s := retry.Wrap(f, retry.Policy{Attempts: 100, BaseDelay: time.Hour, MaxDelay: time.Hour})
+	s := retry.Wrap(f, retry.Policy{Attempts: 100, BaseDelay: time.Hour, MaxDelay: time.Hour, MaxElapsed: 2 * time.Hour})
 	f.inject("stat", 100)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -200,4 +200,16 @@ func TestConformance(t *testing.T) {
 		}
 		return retry.Wrap(s, retry.Policy{})
 	})
+}
+
+func TestMaxElapsedBoundsRetries(t *testing.T) {
+	f := newFlaky(t)
+	s := retry.Wrap(f, retry.Policy{Attempts: 1000, BaseDelay: 20 * time.Millisecond, MaxDelay: 20 * time.Millisecond, MaxElapsed: 100 * time.Millisecond})
+	f.inject("stat", 1000)
+	if _, err := s.Stat(context.Background(), "k"); !errors.Is(err, remote.ErrUnavailable) {
+		t.Fatalf("Stat = %v", err)
+	}
+	if n := f.calls["stat"]; n >= 1000 || n < 2 {
+		t.Errorf("%d attempts: MaxElapsed did not stop the retries (or none happened)", n)
+	}
 }
