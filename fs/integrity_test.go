@@ -117,27 +117,29 @@ func TestNoPlaintextOutsideMount(t *testing.T) {
 // succeeds (header, key slot and final chunk are fine) and the read that
 // touches the altered chunk fails with EIO, never returning its bytes.
 func TestStreamingVerificationFailsRead(t *testing.T) {
-	m := newMount(t, 4096)
-	m.unmount()
-	m.verifyMax = 8192
-	m.mount()
-	data := randomBytes(40_000)
-	writeFile(t, m.path("big"), data)
-	raw := m.readObject("big")
-	raw[160+5*(4096+16)+100] ^= 0x80 // inside chunk 5: plaintext bytes 20480..24575
-	m.writeObject("big", raw)
-	m.remount()
-	f, err := os.Open(m.path("big"))
-	if err != nil {
-		t.Fatalf("open of a large object with a bad middle chunk: %v (only the final chunk is checked at open)", err)
-	}
-	defer f.Close()
-	head := make([]byte, 4096)
-	if _, err := f.ReadAt(head, 0); err != nil || !bytes.Equal(head, data[:4096]) {
-		t.Fatalf("read of an intact chunk: %v", err)
-	}
-	bad := make([]byte, 4096)
-	if n, err := f.ReadAt(bad, 20480); !errors.Is(err, syscall.EIO) {
-		t.Fatalf("read of the altered chunk = %d, %v; want EIO", n, err)
-	}
+	forEachStore(t, func(t *testing.T, kind storeKind) {
+		m := newMountOn(t, kind, 4096)
+		m.unmount()
+		m.verifyMax = 8192
+		m.mount()
+		data := randomBytes(40_000)
+		writeFile(t, m.path("big"), data)
+		raw := m.readObject("big")
+		raw[160+5*(4096+16)+100] ^= 0x80 // inside chunk 5: plaintext bytes 20480..24575
+		m.writeObject("big", raw)
+		m.remount()
+		f, err := os.Open(m.path("big"))
+		if err != nil {
+			t.Fatalf("open of a large object with a bad middle chunk: %v (only the final chunk is checked at open)", err)
+		}
+		defer f.Close()
+		head := make([]byte, 4096)
+		if _, err := f.ReadAt(head, 0); err != nil || !bytes.Equal(head, data[:4096]) {
+			t.Fatalf("read of an intact chunk: %v", err)
+		}
+		bad := make([]byte, 4096)
+		if n, err := f.ReadAt(bad, 20480); !errors.Is(err, syscall.EIO) {
+			t.Fatalf("read of the altered chunk = %d, %v; want EIO", n, err)
+		}
+	})
 }

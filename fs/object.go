@@ -38,7 +38,10 @@ func (f *filesystem) openVerified(ctx context.Context, logical, version string, 
 	}
 	v := &verifiedObject{info: obj.Info(), logical: logical, closers: []io.Closer{obj}}
 	var src io.ReaderAt = obj
-	if f.opts.SpoolDir != "" && v.info.Size <= f.opts.VerifyOpenMax+envelope.HeaderSize+(f.opts.VerifyOpenMax/int64(envelope.MinChunkSize)+1)*16 {
+	switch {
+	case f.opts.SpoolDir == "":
+		// The store's reads are local: read it in place.
+	case v.info.Size <= f.opts.VerifyOpenMax+envelope.HeaderSize+(f.opts.VerifyOpenMax/int64(envelope.MinChunkSize)+1)*16:
 		spool, err := f.spool(obj, v.info.Size)
 		if err != nil {
 			v.close()
@@ -46,6 +49,12 @@ func (f *filesystem) openVerified(ctx context.Context, logical, version string, 
 		}
 		v.closers = append(v.closers, spool)
 		src = spool
+	default:
+		// Too large to spool: read it in windows, so that sequential reads
+		// cost one ranged request per window, not one per FUSE read.
+		w := newWindowReader(obj, v.info.Size, readWindow, f.reserve)
+		v.closers = append(v.closers, w)
+		src = w
 	}
 	r, err := envelope.Open(src, v.info.Size, f.ring, f.identity(logical))
 	if err == nil && r.Size() <= f.opts.VerifyOpenMax {
@@ -94,12 +103,21 @@ func (f *filesystem) spool(obj remote.Object, size int64) (*os.File, error) {
 		return nil, err
 	}
 	os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, io.NewSectionReader(obj, 0, size)); err != nil {
+	// Each ReadAt of a remote object is one ranged request: copy in large
+	// pieces (one request for most objects), with the buffer budgeted.
+	bufSize := min(size, spoolBuffer)
+	release := f.reserve(bufSize)
+	defer release()
+	buf := make([]byte, max(bufSize, 1))
+	if _, err := io.CopyBuffer(tmp, io.NewSectionReader(obj, 0, size), buf); err != nil {
 		tmp.Close()
 		return nil, err
 	}
 	return tmp, nil
 }
+
+// spoolBuffer is the largest piece fetched at once while spooling.
+const spoolBuffer = 8 << 20
 
 // reportBadObject logs an object that failed to open or verify. Integrity
 // failures are also audited by the envelope package through the keyring.
