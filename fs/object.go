@@ -109,7 +109,9 @@ func (f *filesystem) spool(obj remote.Object, size int64) (*os.File, error) {
 	release := f.reserve(bufSize)
 	defer release()
 	buf := make([]byte, max(bufSize, 1))
-	if _, err := io.CopyBuffer(tmp, io.NewSectionReader(obj, 0, size), buf); err != nil {
+	// (The anonymous struct hides *os.File's ReadFrom, which would copy
+	// with its own 32 KiB buffer: one request per 32 KiB.)
+	if _, err := io.CopyBuffer(struct{ io.Writer }{tmp}, io.NewSectionReader(obj, 0, size), buf); err != nil {
 		tmp.Close()
 		return nil, err
 	}

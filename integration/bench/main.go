@@ -7,7 +7,10 @@
 //
 //	go run ./integration/bench [-targets plain,sealfs,gocryptfs] [-seq-size 1GiB]
 //	    [-files 300] [-file-size 537600] [-reps 3] [-workdir DIR] [-json FILE]
-//	go run ./integration/bench -orthanc -targets plain,sealfs   # Orthanc on each target
+//	go run ./integration/bench -orthanc -targets plain,sealfs,sealfs-s3   # Orthanc on each target
+//	go run ./integration/bench -s3   # sealfs vs rclone crypt vs s3fs on one MinIO
+//	go run ./integration/bench -memory [-memory-size 512MiB]   # daemon RSS under --memory-budget
+//	go run ./integration/bench -scale [-scale-max 100000]      # stat/ls cost as the store grows
 package main
 
 import (
@@ -48,6 +51,13 @@ type config struct {
 	keep         bool
 	hangTimeout  time.Duration
 	orthanc      bool
+	s3           bool // S3 comparison (s3run.go): sealfs, rclone crypt, s3fs on one MinIO
+
+	// -memory and -scale (memory*.go, scale*.go).
+	memory     bool  // daemon RSS with and without --memory-budget
+	memorySize int64 // size of each file of -memory
+	scale      bool  // stat/ls cost as the store grows, local and over MinIO
+	scaleMax   int   // largest store of -scale, in files
 }
 
 func main() {
@@ -68,7 +78,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	flags := flag.NewFlagSet("bench", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	seqSize, fileSize := byteSize(1<<30), byteSize(537600)
-	targets := flags.String("targets", strings.Join(knownTargets, ","), "comma-separated targets: "+strings.Join(knownTargets, ", "))
+	targets := flags.String("targets", strings.Join(knownTargets, ","),
+		"comma-separated targets: "+strings.Join(knownTargets, ", ")+"; with -orthanc also "+strings.Join(orthancOnlyTargets, ", "))
 	flags.Var(&seqSize, "seq-size", "size of the sequential file (B, KiB, MiB, GiB, kB, MB, GB)")
 	files := flags.Int("files", 300, "number of Orthanc files")
 	flags.Var(&fileSize, "file-size", "size of each Orthanc file")
@@ -80,6 +91,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	hangTimeout := flags.Duration("hang-timeout", 10*time.Minute,
 		"if one phase on a FUSE target runs longer, send its daemon SIGQUIT (goroutine dump in its log) and fail; 0 disables")
 	orthanc := flags.Bool("orthanc", false, "run Orthanc on each target instead of the file workloads (REST ingest, read, delete of -files instances plus 2 multi-frame)")
+	s3 := flags.Bool("s3", false, "compare sealfs, rclone crypt and s3fs on one MinIO instead (ignores -targets)")
+	memorySize := byteSize(defaultMemoryFileSize)
+	memory := flags.Bool("memory", false, "measure the daemon's RSS with and without --memory-budget instead (memory*.go)")
+	flags.Var(&memorySize, "memory-size", "size of each of the -memory files")
+	scale := flags.Bool("scale", false, "measure stat and ls as the store grows, local and over MinIO, instead (scale*.go)")
+	scaleMax := flags.Int("scale-max", defaultScaleMax, "largest store of -scale, in files")
 	if err := flags.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -90,10 +107,14 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if err != nil {
 		return config{}, err
 	}
+	if err := checkOrthancOnlyTargets(names, *orthanc); err != nil {
+		return config{}, err
+	}
 	cfg := config{
 		targets: names, seqSize: int64(seqSize), files: *files, fileSize: int64(fileSize), reps: *reps,
 		workdir: *workdir, jsonPath: *jsonPath, sealfsBinary: *sealfsBinary, keep: *keep,
-		hangTimeout: *hangTimeout, orthanc: *orthanc,
+		hangTimeout: *hangTimeout, orthanc: *orthanc, s3: *s3,
+		memory: *memory, memorySize: int64(memorySize), scale: *scale, scaleMax: *scaleMax,
 	}
 	switch {
 	case cfg.seqSize <= 0:
@@ -106,6 +127,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return config{}, errors.New("-reps must be positive")
 	case cfg.hangTimeout < 0:
 		return config{}, errors.New("-hang-timeout must not be negative")
+	case cfg.memorySize < memoryWriteSize:
+		return config{}, fmt.Errorf("-memory-size must be at least %s", formatSize(memoryWriteSize))
+	case cfg.scaleMax < scaleProbeFiles:
+		return config{}, fmt.Errorf("-scale-max must be at least %d", scaleProbeFiles)
 	}
 	return cfg, nil
 }
@@ -115,6 +140,15 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 	cfg, err := parseFlags(args, os.Stderr)
 	if err != nil {
 		return err
+	}
+	if cfg.s3 {
+		return runS3(ctx, cfg, stdout, logger)
+	}
+	if cfg.memory {
+		return runMemory(ctx, cfg, stdout, logger)
+	}
+	if cfg.scale {
+		return runScale(ctx, cfg, stdout, logger)
 	}
 	wd, err := openWorkdir(cfg.workdir)
 	if err != nil {
@@ -140,7 +174,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 	}
 
 	binary := cfg.sealfsBinary
-	if binary == "" && slices.Contains(cfg.targets, targetSealfs) {
+	if binary == "" && slices.ContainsFunc(cfg.targets, usesSealfs) {
 		dir, err := makeDir("bin")
 		if err != nil {
 			return err
@@ -264,6 +298,11 @@ func tearDown(targets []*target, wd *workdir, made []string, keep bool, logger *
 	for i := len(targets) - 1; i >= 0; i-- {
 		if d := targets[i].daemon; d != nil {
 			if err := d.stop(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if m := targets[i].minio; m != nil {
+			if err := m.stop(); err != nil {
 				errs = append(errs, err)
 			}
 		}
