@@ -147,14 +147,21 @@ func (d *dirNode) fileEntry(ctx context.Context, name string, info remote.Info, 
 	if ch := d.GetChild(name); ch != nil {
 		if fn, ok := ch.Operations().(*fileNode); ok {
 			fn.mu.Lock()
-			if !fn.dirty && fn.committed.Version != info.Version {
-				fn.setCommitted(info)
-				fn.size = size
+			changed := !fn.dirty && fn.committed.Version != info.Version
+			if !changed || fn.handles > 0 {
+				if changed {
+					fn.setCommitted(info)
+					fn.size = size
+				}
+				fn.fillAttr(&out.Attr)
+				fn.mu.Unlock()
+				d.setTimeouts(out)
+				return ch
 			}
-			fn.fillAttr(&out.Attr)
 			fn.mu.Unlock()
-			d.setTimeouts(out)
-			return ch
+			// Replaced by another mount: answer with a new inode. With the
+			// writeback cache the kernel trusts its own size of a cached
+			// inode and would keep the old one.
 		}
 	}
 	fn := d.fsys.newFileNode(0o644)

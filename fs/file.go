@@ -159,8 +159,16 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 	}
 	var fuseFlags uint32
 	if !n.dirty && n.committed.Version != "" {
+		current, replaced := n.replacedInStore(ctx)
+		if n.handles == 0 && replaced {
+			// Another mount replaced the object since the kernel looked
+			// this inode up, and the kernel keeps its own idea of the size
+			// (writeback cache): ESTALE makes it look the name up again,
+			// and Lookup answers with a fresh inode.
+			return nil, 0, syscall.ESTALE
+		}
 		readOnly := flags&syscall.O_ACCMODE == syscall.O_RDONLY
-		v, err := n.verified(ctx, readOnly)
+		v, err := n.verified(ctx, readOnly, current)
 		if err != nil {
 			return nil, 0, n.fail("open", err)
 		}
@@ -176,19 +184,38 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 	return h, fuseFlags, 0
 }
 
+// replacedInStore stats the object and reports whether the store now
+// holds another version than the one this node knows (and tells the
+// metadata cache). current is nil if the stat failed: the open that
+// follows reports the error.
+func (n *fileNode) replacedInStore(ctx context.Context) (current *remote.Info, replaced bool) {
+	info, err := n.fsys.store.Stat(ctx, objectKey(n.logical()))
+	if err != nil {
+		return nil, false
+	}
+	if info.Version == n.committed.Version {
+		return &info, false
+	}
+	n.fsys.changed(n.logical(), isFile, info)
+	return &info, true
+}
+
 // verifiedLatest returns the verified reader of the committed version,
 // re-reading the store's current version first so that a change made by
 // another mount is seen at open (close-to-open consistency).
 func (n *fileNode) verifiedLatest(ctx context.Context) (*verifiedObject, error) {
-	return n.verified(ctx, false)
+	return n.verified(ctx, false, nil)
 }
 
 // verified is verifiedLatest that, with fillCache, also replaces the
 // kernel's cached pages of the file with the newly verified plaintext.
-func (n *fileNode) verified(ctx context.Context, fillCache bool) (*verifiedObject, error) {
+// current, if not nil, is what a stat of the object just said.
+func (n *fileNode) verified(ctx context.Context, fillCache bool, current *remote.Info) (*verifiedObject, error) {
 	if n.latest != nil {
-		info, err := n.fsys.store.Stat(ctx, objectKey(n.logical()))
-		if err != nil {
+		info, err := remote.Info{}, error(nil)
+		if current != nil {
+			info = *current
+		} else if info, err = n.fsys.store.Stat(ctx, objectKey(n.logical())); err != nil {
 			return nil, err
 		}
 		if info.Version == n.latest.info.Version {
