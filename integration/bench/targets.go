@@ -37,7 +37,8 @@ const gocryptfsSignalExit = 15
 type target struct {
 	name   string
 	dir    string
-	daemon *daemon // nil for plain
+	daemon *daemon      // nil for plain
+	minio  *minioServer // sealfs-s3 only: stopped after the daemon
 }
 
 // parseTargets splits a -targets value, refusing unknown or repeated names.
@@ -46,7 +47,7 @@ func parseTargets(list string) ([]string, error) {
 	for _, name := range strings.Split(list, ",") {
 		name = strings.TrimSpace(name)
 		switch {
-		case !slices.Contains(knownTargets, name):
+		case !slices.Contains(knownTargets, name) && !slices.Contains(orthancOnlyTargets, name):
 			return nil, fmt.Errorf("unknown target %q (known: %s)", name, strings.Join(knownTargets, ", "))
 		case slices.Contains(names, name):
 			return nil, fmt.Errorf("target %q named twice", name)
@@ -66,6 +67,8 @@ func setUpTarget(ctx context.Context, name, base, sealfsBinary string) (*target,
 		return setUpSealfs(ctx, base, sealfsBinary)
 	case targetGocryptfs:
 		return setUpGocryptfs(ctx, base)
+	case targetSealfsS3:
+		return setUpSealfsOverMinIO(ctx, base, sealfsBinary)
 	}
 	return nil, fmt.Errorf("unknown target %q", name)
 }

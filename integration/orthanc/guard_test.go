@@ -94,7 +94,7 @@ func TestGuardedMountPoint(t *testing.T) {
 	}
 
 	key := newKey(t, dirs["keys"])
-	mount := mountSealfs(t, key, dirs["store"], dirs["state"], mnt, dirs["work"])
+	mount := mountSealfs(t, &localStore{dir: dirs["store"]}, key, dirs["state"], mnt, dirs["work"])
 	if out, err := sealfs("guard", mnt); err == nil || !strings.Contains(out, "mount point") {
 		t.Errorf("guard of a mounted directory: %v\n%s", err, out)
 	}

@@ -71,7 +71,7 @@ type sealfsMount struct {
 // mountSealfs mounts store at mountpoint with a foreground sealfs that logs
 // to logDir, waits for the mount, and unmounts it when the test ends (if
 // the test has not done so).
-func mountSealfs(t *testing.T, key, store, stateDir, mountpoint, logDir string) *sealfsMount {
+func mountSealfs(t *testing.T, store objectStore, key, stateDir, mountpoint, logDir string) *sealfsMount {
 	t.Helper()
 	logPath := filepath.Join(logDir, "sealfs-"+filepath.Base(stateDir)+".log")
 	logFile, err := os.Create(logPath)
@@ -79,8 +79,8 @@ func mountSealfs(t *testing.T, key, store, stateDir, mountpoint, logDir string) 
 		t.Fatal(err)
 	}
 	defer logFile.Close()
-	cmd := exec.Command(testenv.SealfsBinary(t), "mount", "--foreground", "--key", key, "--key-id", "1",
-		"--state-dir", stateDir, store, mountpoint)
+	args := append([]string{"mount", "--foreground"}, store.mountArgs(t, key, stateDir)...)
+	cmd := exec.Command(testenv.SealfsBinary(t), append(args, mountpoint)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

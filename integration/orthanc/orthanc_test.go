@@ -2,11 +2,11 @@ package orthanc
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,22 +15,29 @@ import (
 	"github.com/sealfs/sealfs/integration/testenv"
 )
 
-// Orthanc stores, serves and deletes instances on a sealfs mount; they
-// survive a remount with an empty state dir; a tampered or swapped object
-// is an error, never 200; no plaintext reaches the store or the state dir;
-// deleting everything leaves nothing behind.
+// Orthanc stores, serves and deletes instances on a sealfs mount over each
+// kind of store; they survive a remount with an empty state dir; a tampered
+// or swapped object is an error, never 200; no plaintext reaches the store
+// (for S3, MinIO's data directory) or the state dir; deleting everything
+// leaves nothing behind.
 func TestOrthancOnSealfs(t *testing.T) {
 	requireTools(t)
+	forEachStore(t, testOrthancOnSealfs)
+}
+
+// testOrthancOnSealfs is TestOrthancOnSealfs over one kind of store.
+func testOrthancOnSealfs(t *testing.T, kind storeKind) {
 	ctx := testContext(t)
-	dirs := mkdirs(t, "keys", "store", "state1", "state2", "mnt", "index", "work", "cstore")
+	dirs := mkdirs(t, "keys", "backend", "state1", "state2", "mnt", "index", "work", "cstore")
+	store := kind.open(t, dirs["backend"])
 	key := newKey(t, dirs["keys"])
-	mount := mountSealfs(t, key, dirs["store"], dirs["state1"], dirs["mnt"], dirs["work"])
+	mount := mountSealfs(t, store, key, dirs["state1"], dirs["mnt"], dirs["work"])
 	opts := Options{WorkDir: dirs["work"], StorageDirectory: dirs["mnt"], IndexDirectory: dirs["index"]}
 	server := startOrthanc(t, ctx, opts)
 
 	var all []*instance
-	restCTs := append(dicom.Collection(1, dicom.Shape{Patients: 3, Studies: 2, Series: 1, Instances: 5}),
-		dicom.MultiFrame(3, 40), dicom.MultiFrame(4, 64)) // 30 × 0.5 MB, 20 MiB, 32 MiB
+	restCTs := append(dicom.Collection(1, kind.restShape),
+		dicom.MultiFrame(3, 40), dicom.MultiFrame(4, 64)) // n × 0.5 MB, 20 MiB, 32 MiB
 	for _, ct := range restCTs {
 		in := &instance{ct: ct, data: ct.Encode()}
 		id, err := server.Upload(ctx, in.data)
@@ -70,7 +77,7 @@ func TestOrthancOnSealfs(t *testing.T) {
 	if entries, err := os.ReadDir(dirs["mnt"]); err != nil || len(entries) > 0 {
 		t.Errorf("the bare mount point holds %d entries (%v)", len(entries), err)
 	}
-	mount = mountSealfs(t, key, dirs["store"], dirs["state2"], dirs["mnt"], dirs["work"])
+	mount = mountSealfs(t, store, key, dirs["state2"], dirs["mnt"], dirs["work"])
 	server = startOrthanc(t, ctx, opts)
 	checkInstances(t, ctx, server, all)
 	if t.Failed() {
@@ -78,17 +85,16 @@ func TestOrthancOnSealfs(t *testing.T) {
 	}
 
 	// Tamper: one flipped byte, and two objects swapped.
-	objects, names := make([]string, 3), make([]string, 3)
-	for i := range objects {
+	names := make([]string, 3)
+	for i := range names {
 		uuid, err := server.AttachmentUUID(ctx, all[i].id)
 		if err != nil {
 			t.Fatal(err)
 		}
 		names[i] = StoragePath(uuid)
-		objects[i] = filepath.Join(dirs["store"], names[i])
 	}
-	flipByte(t, objects[0])
-	swapFiles(t, objects[1], objects[2])
+	store.flipByte(t, names[0])
+	store.swap(t, names[1], names[2])
 	testenv.DropCaches()
 	for _, in := range all[:3] {
 		status, body, err := server.Do(ctx, "GET", "/instances/"+in.id+"/file", nil)
@@ -126,20 +132,25 @@ func TestOrthancOnSealfs(t *testing.T) {
 	// No plaintext anywhere in the store, the state dirs or sealfs's logs; the scan finds
 	// the marker where it must be (Orthanc's own index holds patient names).
 	marker := []byte(dicom.Marker)
-	if hits := filesWith(t, marker, dirs["store"], dirs["state1"], dirs["state2"], firstLog, mount.logPath); len(hits) > 0 {
+	scanned := append(store.scanRoots(), dirs["state1"], dirs["state2"], firstLog, mount.logPath)
+	if hits := filesWith(t, marker, scanned...); len(hits) > 0 {
 		t.Errorf("plaintext marker found in %q", hits)
 	}
 	if hits := filesWith(t, marker, dirs["index"]); len(hits) == 0 {
 		t.Error("the marker scan does not even find the marker in Orthanc's index: the scan is broken")
 	}
 
-	// Deleting every study leaves nothing in the mount or the store.
+	// Deleting every study leaves nothing in the mount or the store (whose
+	// listing does show the objects before).
+	if before := store.objects(t); !slices.Contains(before, names[0]) {
+		t.Errorf("the store's listing lacks %s before the deletion: %d entries", names[0], len(before))
+	}
 	studies, err := server.List(ctx, "studies")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(studies) != 3*2+2+2 {
-		t.Errorf("%d studies, want 10", len(studies))
+	if want := kind.restShape.Patients*kind.restShape.Studies + 2 + 2; len(studies) != want {
+		t.Errorf("%d studies, want %d", len(studies), want)
 	}
 	for _, id := range studies {
 		if err := server.Delete(ctx, "/studies/"+id); err != nil {
@@ -152,7 +163,7 @@ func TestOrthancOnSealfs(t *testing.T) {
 	if left := userEntries(t, dirs["mnt"]); len(left) > 0 {
 		t.Errorf("the mount still holds %q", left)
 	}
-	if left := userEntries(t, dirs["store"]); len(left) > 0 {
+	if left := store.objects(t); len(left) > 0 {
 		t.Errorf("the store still holds %q", left)
 	}
 	stopOrthanc(t, server)
@@ -160,13 +171,20 @@ func TestOrthancOnSealfs(t *testing.T) {
 }
 
 // With IndexDirectory unset, Orthanc keeps its SQLite index on the mount
-// (pwrite, ftruncate, fdatasync, locks); the instances survive a restart.
+// (pwrite, ftruncate, fdatasync, locks) over each kind of store; the
+// instances survive a restart.
 func TestOrthancIndexOnMount(t *testing.T) {
 	requireTools(t)
+	forEachStore(t, testOrthancIndexOnMount)
+}
+
+// testOrthancIndexOnMount is TestOrthancIndexOnMount over one kind of store.
+func testOrthancIndexOnMount(t *testing.T, kind storeKind) {
 	ctx := testContext(t)
-	dirs := mkdirs(t, "keys", "store", "state", "mnt", "work")
+	dirs := mkdirs(t, "keys", "backend", "state", "mnt", "work")
+	store := kind.open(t, dirs["backend"])
 	key := newKey(t, dirs["keys"])
-	mountSealfs(t, key, dirs["store"], dirs["state"], dirs["mnt"], dirs["work"])
+	mountSealfs(t, store, key, dirs["state"], dirs["mnt"], dirs["work"])
 	opts := Options{WorkDir: dirs["work"], StorageDirectory: dirs["mnt"]}
 	server := startOrthanc(t, ctx, opts)
 	var all []*instance
@@ -185,31 +203,8 @@ func TestOrthancIndexOnMount(t *testing.T) {
 	stopOrthanc(t, server)
 	server = startOrthanc(t, ctx, opts)
 	checkInstances(t, ctx, server, all)
-	if hits := filesWith(t, []byte(dicom.Marker), dirs["store"], dirs["state"]); len(hits) > 0 {
+	if hits := filesWith(t, []byte(dicom.Marker), append(store.scanRoots(), dirs["state"])...); len(hits) > 0 {
 		t.Errorf("plaintext marker found in %q", hits)
 	}
 	stopOrthanc(t, server)
-}
-
-// flipByte inverts one byte in the middle of a file.
-func flipByte(t *testing.T, path string) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data[len(data)/2] ^= 0xFF
-	if err := os.WriteFile(path, data, 0); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// swapFiles exchanges the contents of two files.
-func swapFiles(t *testing.T, a, b string) {
-	t.Helper()
-	tmp := a + ".swap"
-	err := errors.Join(os.Rename(a, tmp), os.Rename(b, a), os.Rename(tmp, b))
-	if err != nil {
-		t.Fatal(err)
-	}
 }
