@@ -107,7 +107,7 @@ func (d *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 	if ch := d.GetChild(name); ch != nil {
 		if fn, ok := ch.Operations().(*fileNode); ok {
 			fn.mu.Lock()
-			pending := fn.dirty || fn.committed.Version == ""
+			pending := fn.dirty || fn.pending || fn.committed.Version == ""
 			fn.mu.Unlock()
 			if pending {
 				fn.mu.Lock()
@@ -147,7 +147,7 @@ func (d *dirNode) fileEntry(ctx context.Context, name string, info remote.Info, 
 	if ch := d.GetChild(name); ch != nil {
 		if fn, ok := ch.Operations().(*fileNode); ok {
 			fn.mu.Lock()
-			changed := !fn.dirty && fn.committed.Version != info.Version
+			changed := !fn.dirty && !fn.pending && fn.committed.Version != info.Version
 			if !changed || fn.handles > 0 {
 				if changed {
 					fn.setCommitted(info)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -52,6 +53,9 @@ type fileNode struct {
 	// every later flush and fsync returns it, so no caller mistakes a
 	// retry for success. Truncating to zero clears it.
 	lost error
+	// pending means the staged content is acknowledged (write-back) but
+	// not yet uploaded.
+	pending bool
 }
 
 // appendUpload is a new object version sealed as it is written.
@@ -70,8 +74,9 @@ func (a *appendUpload) closeWriter() error {
 
 // stagedFile is a sealed staging file and its path on disk.
 type stagedFile struct {
-	file *staging.File
-	path string
+	file  *staging.File
+	path  string
+	acked bool // moved into PendingDir: an acknowledged write-back version
 }
 
 var (
@@ -311,6 +316,11 @@ func (n *fileNode) truncate(ctx context.Context, size int64) error {
 		return nil
 	}
 	if size == 0 {
+		// The acknowledged version must reach the store before its staged
+		// copy goes: the truncation is not acknowledged yet.
+		if err := n.flushPending(ctx); err != nil {
+			return err
+		}
 		n.dropPending()
 		n.size, n.dirty, n.lost = 0, true, nil
 		return nil
@@ -414,9 +424,26 @@ func (n *fileNode) commit(ctx context.Context) error {
 	if !n.dirty || n.unlinked {
 		return nil
 	}
+	if n.fsys.opts.WriteBack != nil {
+		return n.commitLocal(ctx)
+	}
+	info, err := n.uploadStaged(ctx)
+	if err != nil {
+		return err
+	}
+	n.setCommitted(info)
+	n.dirty = false
+	n.fsys.changed(n.logical(), isFile, info)
+	return nil
+}
+
+// uploadStaged seals the current content into a new object version (from
+// the append upload, the staging file, or nothing for an empty file) and
+// commits it, conditional on the version it replaces.
+func (n *fileNode) uploadStaged(ctx context.Context) (remote.Info, error) {
 	if n.seq == nil && n.stage == nil {
 		if err := n.startAppend(ctx, true); err != nil { // empty file
-			return err
+			return remote.Info{}, err
 		}
 	}
 	if n.stage != nil {
@@ -425,19 +452,19 @@ func (n *fileNode) commit(ctx context.Context) error {
 		release := n.fsys.reserve(n.fsys.writerCost() + n.fsys.copyCost())
 		if err := n.startAppend(ctx, false); err != nil {
 			release()
-			return err
+			return remote.Info{}, err
 		}
 		n.seq.release = release
 		if err := copyPlain(n.seq.writer, n.stage.file, n.stage.file.Size()); err != nil {
 			n.abortAppend()
-			return err
+			return remote.Info{}, err
 		}
 	}
 	seq := n.seq
 	n.seq = nil
 	if err := seq.closeWriter(); err != nil {
 		seq.upload.Abort()
-		return err
+		return remote.Info{}, err
 	}
 	defer n.fsys.reserve(n.fsys.commitCost(seq.upload.Size()))()
 	cond := remote.Condition{IfAbsent: n.committed.Version == ""}
@@ -454,12 +481,9 @@ func (n *fileNode) commit(ctx context.Context) error {
 			// The appended data existed only in the upload and is gone.
 			n.lost, n.dirty = err, false
 		}
-		return err
+		return remote.Info{}, err
 	}
-	n.setCommitted(info)
-	n.dirty = false
-	n.fsys.changed(n.logical(), isFile, info)
-	return nil
+	return info, nil
 }
 
 func (n *fileNode) abortAppend() {
@@ -470,6 +494,42 @@ func (n *fileNode) abortAppend() {
 	}
 }
 
+// flushPending uploads an acknowledged write-back version now (callers
+// about to replace or move it need it in the store first).
+func (n *fileNode) flushPending(ctx context.Context) error {
+	if !n.pending {
+		return nil
+	}
+	info, err := n.uploadStaged(ctx)
+	if err != nil {
+		return err
+	}
+	n.setCommitted(info)
+	n.fsys.changed(n.logical(), isFile, info)
+	n.pending = false
+	return n.unjournal()
+}
+
+// unjournal takes an uploaded version out of the write-back journal: the
+// staged copy is removed, or moved back to StagingDir if the file still
+// needs it, so that no later mount replays it over newer data.
+func (n *fileNode) unjournal() error {
+	if n.stage == nil || !n.stage.acked {
+		return nil
+	}
+	if !n.dirty && n.handles == 0 {
+		n.stage.remove()
+		n.stage = nil
+		return syncDir(n.fsys.opts.PendingDir)
+	}
+	back := filepath.Join(n.fsys.opts.StagingDir, filepath.Base(n.stage.path))
+	if err := os.Rename(n.stage.path, back); err != nil {
+		return err
+	}
+	n.stage.path, n.stage.acked = back, false
+	return syncDir(n.fsys.opts.PendingDir)
+}
+
 // dropPending discards unsaved content (after unlink, or truncate to zero).
 func (n *fileNode) dropPending() {
 	n.abortAppend()
@@ -477,7 +537,7 @@ func (n *fileNode) dropPending() {
 		n.stage.remove()
 		n.stage = nil
 	}
-	n.dirty = false
+	n.dirty, n.pending = false, false
 }
 
 // releaseHandle is called when a handle closes for good.
@@ -494,6 +554,10 @@ func (n *fileNode) releaseHandle(h *fileHandle) {
 	}
 	if n.dirty && !n.unlinked {
 		n.fsys.log.Error("unsaved changes discarded: the last upload failed and the file was closed", "path", n.logical())
+	}
+	if n.pending {
+		n.abortAppend() // the staged, acknowledged copy stays for its upload
+		return
 	}
 	n.dropPending()
 	if n.latest != nil && n.unlinked {

@@ -62,6 +62,13 @@ type Options struct {
 	// ListLookups resolves a name with one listing request instead of
 	// stats (right for object stores, where each request is a round trip).
 	ListLookups bool
+	// WriteBack, if set, acknowledges fsync and close once the sealed
+	// staging copy is durable in PendingDir, and uploads in the background.
+	WriteBack *WriteBack
+	// PendingDir holds acknowledged write-back versions not yet uploaded
+	// (the journal). Files left there by an earlier mount are uploaded at
+	// mount, whatever the mode. Required.
+	PendingDir string
 	// UID and GID own every file and directory (chown to anyone else is
 	// refused with EPERM).
 	UID, GID uint32
@@ -79,8 +86,8 @@ type filesystem struct {
 }
 
 func newFilesystem(opts Options) (*filesystem, error) {
-	if opts.Store == nil || opts.Keyring == nil || opts.StagingDir == "" {
-		return nil, errors.New("fs: Store, Keyring and StagingDir are required")
+	if opts.Store == nil || opts.Keyring == nil || opts.StagingDir == "" || opts.PendingDir == "" {
+		return nil, errors.New("fs: Store, Keyring, StagingDir and PendingDir are required")
 	}
 	if opts.ChunkSize == 0 {
 		opts.ChunkSize = envelope.DefaultChunkSize
@@ -91,8 +98,10 @@ func newFilesystem(opts Options) (*filesystem, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if err := os.MkdirAll(opts.StagingDir, 0o700); err != nil {
-		return nil, err
+	for _, dir := range []string{opts.StagingDir, opts.PendingDir} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
 	}
 	if opts.SpoolDir != "" {
 		if err := os.MkdirAll(opts.SpoolDir, 0o700); err != nil {

@@ -38,7 +38,7 @@ func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 			return nil, n.fail("read", err)
 		}
 	}
-	if n.stage != nil && n.dirty {
+	if n.stage != nil && (n.dirty || n.pending) {
 		release := n.fsys.reserve(n.fsys.stageOpCost())
 		k, err := n.stage.file.ReadAt(dest, off)
 		release()

@@ -2,6 +2,7 @@ package fs_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"log/slog"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hanwen/go-fuse/v2/fuse"
 
@@ -40,6 +42,7 @@ type testMount struct {
 	verifyMax int64               // Options.VerifyOpenMax; 0 = default
 	budget    *budget.Budget
 	meta      *cache.Meta
+	writeBack *sealfs.WriteBack // set before mount for a write-back mount
 	unmounted bool
 }
 
@@ -128,6 +131,8 @@ func (m *testMount) mount() {
 		Volume:        m.volume,
 		ChunkSize:     m.chunkSize,
 		StagingDir:    filepath.Join(m.stateDir, "staging"),
+		PendingDir:    filepath.Join(m.stateDir, "pending"),
+		WriteBack:     m.writeBack,
 		SpoolDir:      filepath.Join(m.stateDir, "spool"),
 		VerifyOpenMax: m.verifyMax,
 		Budget:        m.budget,
@@ -150,6 +155,14 @@ func (m *testMount) unmount() {
 	m.unmounted = true
 	if err := m.server.Unmount(); err != nil {
 		m.t.Errorf("unmount: %v", err)
+	}
+	if m.writeBack != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		if err := m.writeBack.Drain(ctx); err != nil {
+			m.t.Errorf("write-back drain: %v", err)
+		}
+		cancel()
+		m.writeBack = nil
 	}
 	m.meta.Close()
 	m.ring.Close()

@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"context"
 	"fmt"
 	"log"
 	"time"
@@ -27,6 +28,15 @@ func Mount(mountpoint string, opts Options, mo MountOptions) (*fuse.Server, erro
 	fsys, err := newFilesystem(opts)
 	if err != nil {
 		return nil, err
+	}
+	fsys.clearStaging()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := fsys.replayPending(ctx); err != nil {
+		return nil, err
+	}
+	if opts.WriteBack != nil {
+		opts.WriteBack.start(fsys, 4)
 	}
 	if mo.FsName == "" {
 		mo.FsName = "sealfs"

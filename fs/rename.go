@@ -54,6 +54,9 @@ func (d *dirNode) renameFile(ctx context.Context, n *fileNode, from string, dst 
 	if err := n.commit(ctx); err != nil {
 		return n.fail("rename", err)
 	}
+	if err := n.flushPending(ctx); err != nil {
+		return n.fail("rename", err)
+	}
 	cond, errno := dst.replaceCondition(ctx, newName, to, flags)
 	if errno != 0 {
 		return errno

@@ -25,6 +25,7 @@ type config struct {
 	MemoryBudget  byteSize    `json:"memory_budget"`
 	AttrTimeout   duration    `json:"attr_timeout"`
 	AllowOther    bool        `json:"allow_other"`
+	WriteBack     bool        `json:"write_back"`
 	UID           string      `json:"uid"` // owner of every file: a user name or number
 	GID           string      `json:"gid"`
 	LogFile       string      `json:"log_file"`

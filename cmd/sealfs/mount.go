@@ -43,6 +43,7 @@ it. Secrets belong in key files, never on the command line.`,
 			&cli.StringFlag{Name: "state-dir", Usage: "staging and metadata `DIR` (ciphertext only; default under $XDG_STATE_HOME/sealfs, or /var/lib/sealfs/state as root)"},
 			&cli.StringFlag{Name: "volume-id", Usage: "pin the store's volume id (32 hex digits); a store with another id is refused"},
 			&cli.BoolFlag{Name: "foreground", Aliases: []string{"f"}, Usage: "stay in the foreground and log to stderr"},
+			&cli.BoolFlag{Name: "write-back", Usage: "acknowledge fsync/close once the sealed copy is durable on local disk (STATE_DIR/pending) and upload in the background; default: only once it is in the store"},
 			&cli.BoolFlag{Name: "allow-other", Usage: "let other users (such as the orthanc user) use the mount"},
 			&cli.StringFlag{Name: "uid", Usage: "`USER` (name or number) who owns every file; default: whoever mounts"},
 			&cli.StringFlag{Name: "gid", Usage: "`GROUP` (name or number) that owns every file; default: the mounting user's group"},
@@ -147,6 +148,9 @@ func applyFlags(c *cli.Context, cfg *config) error {
 		cfg.AllowOther = true
 	}
 	cfg.debugFUSE = c.Bool("debug-fuse")
+	if c.Bool("write-back") {
+		cfg.WriteBack = true
+	}
 	return nil
 }
 

@@ -95,12 +95,18 @@ func serve(cfg *config, devKey string) (err error) {
 	}
 	defer meta.Close()
 
+	var writeBack *fs.WriteBack
+	if cfg.WriteBack {
+		writeBack = fs.NewWriteBack()
+	}
 	server, err := fs.Mount(cfg.Mountpoint, fs.Options{
 		Store:         store,
 		Keyring:       ring,
 		Volume:        vol.ID,
 		ChunkSize:     vol.ChunkSize,
 		StagingDir:    filepath.Join(cfg.StateDir, "staging"),
+		PendingDir:    filepath.Join(cfg.StateDir, "pending"),
+		WriteBack:     writeBack,
 		SpoolDir:      spoolDir,
 		Budget:        budget.New(int64(cfg.MemoryBudget)),
 		CommitBuffer:  commitBuffer,
@@ -126,6 +132,13 @@ func serve(cfg *config, devKey string) (err error) {
 		select {
 		case <-done:
 			logger.Info("unmounted", "mountpoint", cfg.Mountpoint)
+			if writeBack != nil {
+				ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+				defer cancel()
+				if err := writeBack.Drain(ctx); err != nil {
+					logger.Warn("write-back: "+err.Error(), "journal", filepath.Join(cfg.StateDir, "pending"))
+				}
+			}
 			return nil
 		case sig := <-signals:
 			logger.Info("signal: unmounting", "signal", sig.String())
@@ -154,6 +167,10 @@ func openMeta(dir string, ring *keyring.Keyring, logger *slog.Logger) (*cache.Me
 	}
 	return cache.OpenMeta(dir, ring, cache.MetaOptions{Logger: logger})
 }
+
+// drainTimeout bounds how long an unmount waits for write-back uploads;
+// what is left is uploaded by the next mount.
+const drainTimeout = 2 * time.Minute
 
 // cloudCommitBuffer is what a cloud SDK may hold in memory while it sends
 // one object: a 16 MiB part or block of a large upload.
