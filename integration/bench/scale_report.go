@@ -47,7 +47,7 @@ func formatScaleReport(rows []scaleRow, workdir string) string {
 	fmt.Fprintf(&w, "sealfs scale: files of %d B at xx/yy/uuid written through the mount; probes one after the other:\n", scaleFileSize)
 	fmt.Fprintf(&w, "%d stats of existing files, %d ls of xx/yy directories, %d stats of missing names in existing directories\n",
 		scaleProbeFiles, scaleProbeDirs, scaleProbeFiles)
-	fmt.Fprintf(&w, "cold = just remounted with an empty state dir; warm = second pass on the same mount; kernel caches dropped before each probe (root: %v)\n",
+	fmt.Fprintf(&w, "cold = just remounted with an empty state dir; warm = second pass on the same mount;\nafter remount = third pass, after a remount that kept the state dir; kernel caches dropped before each probe (root: %v)\n",
 		os.Geteuid() == 0)
 	fmt.Fprintf(&w, "requests counted by a proxy in front of MinIO; work directory %s\n\n", workdir)
 	table := [][]string{{"tier", "files", "phase", "ops", "total ms", "us/op", "requests", "req/op", "requests by method"}}
