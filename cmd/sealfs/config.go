@@ -24,6 +24,7 @@ type config struct {
 	VerifyOpenMax byteSize    `json:"verify_open_max"`
 	MemoryBudget  byteSize    `json:"memory_budget"`
 	AttrTimeout   duration    `json:"attr_timeout"`
+	MetadataTTL   duration    `json:"metadata_ttl"` // how long cached attributes and listings are trusted
 	AllowOther    bool        `json:"allow_other"`
 	WriteBack     bool        `json:"write_back"`
 	UID           string      `json:"uid"` // owner of every file: a user name or number

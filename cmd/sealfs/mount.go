@@ -51,6 +51,7 @@ it. Secrets belong in key files, never on the command line.`,
 			&cli.StringFlag{Name: "verify-open-max", Usage: "verify objects up to this size in full at open (default 128MiB)"},
 			&cli.StringFlag{Name: "memory-budget", Usage: "bound the memory of all encryption and transfer buffers, e.g. 256MiB (default unlimited; the Orthanc plugin's MaxConcurrentInputSize sets it too)"},
 			&cli.DurationFlag{Name: "attr-timeout", Usage: "how long the kernel caches attributes (default 1s)"},
+			&cli.DurationFlag{Name: "metadata-ttl", Usage: "how long sealfs trusts its cached attributes and listings: how soon changes made by other mounts show (default 2s; missing names half as long)"},
 			&cli.StringFlag{Name: "log-file", Usage: "log to `FILE` (default: stderr in the foreground, STATE_DIR/sealfs.log as a daemon)"},
 			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error (default info)"},
 			&cli.StringFlag{Name: "audit-log", Usage: "audit log `FILE`: key loads, refused keys, failed verifications (default STATE_DIR/audit.log)"},
@@ -143,6 +144,9 @@ func applyFlags(c *cli.Context, cfg *config) error {
 	}
 	if c.IsSet("attr-timeout") {
 		cfg.AttrTimeout = duration(c.Duration("attr-timeout"))
+	}
+	if c.IsSet("metadata-ttl") {
+		cfg.MetadataTTL = duration(c.Duration("metadata-ttl"))
 	}
 	if c.Bool("allow-other") {
 		cfg.AllowOther = true

@@ -24,6 +24,12 @@ import (
 // It reports readiness (or the error) to a waiting parent, if any.
 func serve(cfg *config, devKey string) (err error) {
 	ready := readinessPipe()
+	// Signals are caught from the start: the kernel shows the mount before
+	// fs.Mount returns, and a SIGTERM in that gap must not kill a daemon
+	// that holds a file open on its own mount.
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(signals)
 	defer func() {
 		if err != nil {
 			ready.fail(err)
@@ -89,7 +95,7 @@ func serve(cfg *config, devKey string) (err error) {
 	}
 	logger.Info("volume", "store", spec.String(), "volume_id", fmt.Sprintf("%x", vol.ID), "chunk_size", vol.ChunkSize, "kek_ids", ring.IDs())
 
-	meta, err := openMeta(filepath.Join(cfg.StateDir, "meta"), ring, logger)
+	meta, err := openMeta(filepath.Join(cfg.StateDir, "meta"), ring, time.Duration(cfg.MetadataTTL), logger)
 	if err != nil {
 		return err
 	}
@@ -124,8 +130,6 @@ func serve(cfg *config, devKey string) (err error) {
 	logger.Info("mounted", "mountpoint", cfg.Mountpoint)
 	ready.ok()
 
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	done := make(chan struct{})
 	go func() { server.Wait(); close(done) }()
 	for {
@@ -152,8 +156,9 @@ func serve(cfg *config, devKey string) (err error) {
 // openMeta opens the metadata cache. A cache whose state key no loaded KEK
 // can unwrap (keys replaced, or the file altered) is only a copy of store
 // metadata: it is discarded, loudly, and rebuilt.
-func openMeta(dir string, ring *keyring.Keyring, logger *slog.Logger) (*cache.Meta, error) {
-	meta, err := cache.OpenMeta(dir, ring, cache.MetaOptions{Logger: logger})
+func openMeta(dir string, ring *keyring.Keyring, ttl time.Duration, logger *slog.Logger) (*cache.Meta, error) {
+	opts := cache.MetaOptions{AttrTTL: ttl, ListTTL: ttl, NegativeTTL: ttl / 2, Logger: logger}
+	meta, err := cache.OpenMeta(dir, ring, opts)
 	if err == nil {
 		return meta, nil
 	}
@@ -165,7 +170,7 @@ func openMeta(dir string, ring *keyring.Keyring, logger *slog.Logger) (*cache.Me
 	if rmErr := os.RemoveAll(dir); rmErr != nil {
 		return nil, fmt.Errorf("%w (and removing it failed: %w)", err, rmErr)
 	}
-	return cache.OpenMeta(dir, ring, cache.MetaOptions{Logger: logger})
+	return cache.OpenMeta(dir, ring, opts)
 }
 
 // drainTimeout bounds how long an unmount waits for write-back uploads;
