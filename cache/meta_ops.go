@@ -169,3 +169,10 @@ func (m *Meta) update(fn func(*badger.Txn) error) {
 		m.log.Warn("cache: write failed", "err", err)
 	}
 }
+
+// Clear drops every entry. A mount calls it at start: entries live seconds,
+// and ones written just before a crash may not match what the store got
+// (a negative entry for a directory whose marker was committed, say).
+func (m *Meta) Clear() error {
+	return m.db.DropAll()
+}

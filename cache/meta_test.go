@@ -388,3 +388,17 @@ func TestMetaOpenTwiceFails(t *testing.T) {
 		t.Fatalf("error suggests deleting a cache in use: %v", err)
 	}
 }
+
+func TestMetaClear(t *testing.T) {
+	m := openTestMeta(t, t.TempDir(), ringA(t))
+	m.PutNegative("ab/cd")
+	m.Put("ab/ef", Attr{Size: 1})
+	if err := m.Clear(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"ab/cd", "ab/ef"} {
+		if _, l := m.Get(p); l != Miss {
+			t.Errorf("%s after Clear: %v, want a miss", p, l)
+		}
+	}
+}

@@ -500,7 +500,9 @@ func (n *fileNode) flushPending(ctx context.Context) error {
 	if !n.pending {
 		return nil
 	}
+	dirty := n.dirty // uploading does not change what is unsaved
 	info, err := n.uploadStaged(ctx)
+	n.dirty = dirty
 	if err != nil {
 		return err
 	}

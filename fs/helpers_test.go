@@ -121,6 +121,9 @@ func (m *testMount) mount() {
 	}
 	store := m.openStore()
 	m.meta, err = cache.OpenMeta(filepath.Join(m.stateDir, "meta"), m.ring, cache.MetaOptions{})
+	if err == nil {
+		err = m.meta.Clear() // as the mount command does
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

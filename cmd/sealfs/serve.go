@@ -160,6 +160,12 @@ func openMeta(dir string, ring *keyring.Keyring, ttl time.Duration, logger *slog
 	opts := cache.MetaOptions{AttrTTL: ttl, ListTTL: ttl, NegativeTTL: ttl / 2, Logger: logger}
 	meta, err := cache.OpenMeta(dir, ring, opts)
 	if err == nil {
+		// Entries live seconds; ones from before this mount (perhaps from
+		// a crash between a store change and the cache update) are dropped.
+		if err := meta.Clear(); err != nil {
+			meta.Close()
+			return nil, err
+		}
 		return meta, nil
 	}
 	if !errors.Is(err, cache.ErrWrongKey) && !errors.Is(err, cache.ErrTampered) && !errors.Is(err, cache.ErrMalformedStateKey) &&
