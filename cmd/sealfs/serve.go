@@ -95,11 +95,15 @@ func serve(cfg *config, devKey string) (err error) {
 	}
 	logger.Info("volume", "store", spec.String(), "volume_id", fmt.Sprintf("%x", vol.ID), "chunk_size", vol.ChunkSize, "kek_ids", ring.IDs())
 
-	meta, err := openMeta(filepath.Join(cfg.StateDir, "meta"), ring, time.Duration(cfg.MetadataTTL), logger)
-	if err != nil {
-		return err
+	// The metadata cache saves round trips to object stores; on the local
+	// tier a stat is cheaper than a cache write, so it is not used there.
+	var meta *cache.Meta
+	if spec.Kind != "local" {
+		if meta, err = openMeta(filepath.Join(cfg.StateDir, "meta"), ring, time.Duration(cfg.MetadataTTL), logger); err != nil {
+			return err
+		}
+		defer meta.Close()
 	}
-	defer meta.Close()
 
 	var writeBack *fs.WriteBack
 	if cfg.WriteBack {
