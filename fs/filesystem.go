@@ -44,6 +44,8 @@ type Options struct {
 	// at open, which the reads that follow use. Leave empty for stores
 	// whose reads are already local (the local tier).
 	SpoolDir string
+	// CacheSize bounds the ciphertext kept in SpoolDir (0 = DefaultCacheSize).
+	CacheSize int64
 	// VerifyOpenMax is the largest object verified in full at open; larger
 	// ones are verified chunk by chunk as they are read. 0 means DefaultVerifyOpenMax.
 	VerifyOpenMax int64
@@ -78,11 +80,12 @@ type Options struct {
 
 // filesystem is the state shared by every node of one mount.
 type filesystem struct {
-	opts  Options
-	store remote.Store
-	ring  *keyring.Keyring
-	log   *slog.Logger
-	meta  *cache.Meta
+	opts   Options
+	store  remote.Store
+	ring   *keyring.Keyring
+	log    *slog.Logger
+	meta   *cache.Meta
+	spools *spoolCache // nil without SpoolDir
 }
 
 func newFilesystem(opts Options) (*filesystem, error) {
@@ -108,7 +111,14 @@ func newFilesystem(opts Options) (*filesystem, error) {
 			return nil, err
 		}
 	}
-	return &filesystem{opts: opts, store: opts.Store, ring: opts.Keyring, log: opts.Logger, meta: opts.Meta}, nil
+	f := &filesystem{opts: opts, store: opts.Store, ring: opts.Keyring, log: opts.Logger, meta: opts.Meta}
+	if opts.SpoolDir != "" {
+		if opts.CacheSize == 0 {
+			opts.CacheSize = DefaultCacheSize
+		}
+		f.spools = newSpoolCache(opts.SpoolDir, opts.CacheSize, opts.Logger)
+	}
+	return f, nil
 }
 
 // objectKey maps a logical path ("xx/yy/name") to its object key. It is the

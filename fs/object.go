@@ -70,8 +70,11 @@ func (f *filesystem) openVerified(ctx context.Context, logical, version string, 
 		}
 	}
 	if err != nil {
-		v.close()
 		f.reportBadObject(logical, src, err)
+		v.close()
+		if f.spools != nil && src != io.ReaderAt(obj) {
+			f.spools.drop(v.info)
+		}
 		return nil, err
 	}
 	v.reader = r
@@ -95,27 +98,22 @@ func verifyInto(r *envelope.Reader, fill func(p []byte, off int64)) error {
 	return nil
 }
 
-// spool copies the object's ciphertext into an unlinked file in SpoolDir so
-// that verification and the reads after it do not fetch it twice.
+// spool returns the object's ciphertext from the on-disk cache in SpoolDir,
+// downloading it on a miss, so that verification and the reads after it
+// (and later opens of the same version) do not fetch it again.
 func (f *filesystem) spool(obj remote.Object, size int64) (*os.File, error) {
-	tmp, err := os.CreateTemp(f.opts.SpoolDir, "spool-")
-	if err != nil {
-		return nil, err
-	}
-	os.Remove(tmp.Name())
-	// Each ReadAt of a remote object is one ranged request: copy in large
-	// pieces (one request for most objects), with the buffer budgeted.
-	bufSize := min(size, spoolBuffer)
-	release := f.reserve(bufSize)
-	defer release()
-	buf := make([]byte, max(bufSize, 1))
-	// (The anonymous struct hides *os.File's ReadFrom, which would copy
-	// with its own 32 KiB buffer: one request per 32 KiB.)
-	if _, err := io.CopyBuffer(struct{ io.Writer }{tmp}, io.NewSectionReader(obj, 0, size), buf); err != nil {
-		tmp.Close()
-		return nil, err
-	}
-	return tmp, nil
+	return f.spools.open(obj.Info(), func(w io.Writer) error {
+		// Each ReadAt of a remote object is one ranged request: copy in
+		// large pieces (one request for most objects), budgeted. (The
+		// anonymous struct hides *os.File's ReadFrom, which would copy with
+		// its own 32 KiB buffer: one request per 32 KiB.)
+		bufSize := min(size, spoolBuffer)
+		release := f.reserve(bufSize)
+		defer release()
+		buf := make([]byte, max(bufSize, 1))
+		_, err := io.CopyBuffer(struct{ io.Writer }{w}, io.NewSectionReader(obj, 0, size), buf)
+		return err
+	})
 }
 
 // spoolBuffer is the largest piece fetched at once while spooling.

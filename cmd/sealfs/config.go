@@ -23,6 +23,7 @@ type config struct {
 	ChunkSize     byteSize    `json:"chunk_size"`
 	VerifyOpenMax byteSize    `json:"verify_open_max"`
 	MemoryBudget  byteSize    `json:"memory_budget"`
+	CacheSize     byteSize    `json:"cache_size"` // on-disk ciphertext cache of cloud objects
 	AttrTimeout   duration    `json:"attr_timeout"`
 	MetadataTTL   duration    `json:"metadata_ttl"` // how long cached attributes and listings are trusted
 	AllowOther    bool        `json:"allow_other"`

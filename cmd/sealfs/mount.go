@@ -49,6 +49,7 @@ it. Secrets belong in key files, never on the command line.`,
 			&cli.StringFlag{Name: "gid", Usage: "`GROUP` (name or number) that owns every file; default: the mounting user's group"},
 			&cli.StringFlag{Name: "chunk-size", Usage: "plaintext chunk size of a new volume (4KiB..1MiB, default 64KiB)"},
 			&cli.StringFlag{Name: "verify-open-max", Usage: "verify objects up to this size in full at open (default 128MiB)"},
+			&cli.StringFlag{Name: "cache-size", Usage: "keep up to this much ciphertext of cloud objects on local disk for repeated reads (default 1GiB)"},
 			&cli.StringFlag{Name: "memory-budget", Usage: "bound the memory of all encryption and transfer buffers, e.g. 256MiB (default unlimited; the Orthanc plugin's MaxConcurrentInputSize sets it too)"},
 			&cli.DurationFlag{Name: "attr-timeout", Usage: "how long the kernel caches attributes (default 1s)"},
 			&cli.DurationFlag{Name: "metadata-ttl", Usage: "how long sealfs trusts its cached attributes and listings: how soon changes made by other mounts show (default 2s; missing names half as long)"},
@@ -133,7 +134,7 @@ func applyFlags(c *cli.Context, cfg *config) error {
 	setString("log-file", &cfg.LogFile)
 	setString("log-level", &cfg.LogLevel)
 	setString("audit-log", &cfg.AuditLog)
-	for flag, dst := range map[string]*byteSize{"chunk-size": &cfg.ChunkSize, "verify-open-max": &cfg.VerifyOpenMax, "memory-budget": &cfg.MemoryBudget} {
+	for flag, dst := range map[string]*byteSize{"chunk-size": &cfg.ChunkSize, "verify-open-max": &cfg.VerifyOpenMax, "memory-budget": &cfg.MemoryBudget, "cache-size": &cfg.CacheSize} {
 		if v := c.String(flag); v != "" {
 			n, err := parseByteSize(v)
 			if err != nil {

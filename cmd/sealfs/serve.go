@@ -118,6 +118,7 @@ func serve(cfg *config, devKey string) (err error) {
 		PendingDir:    filepath.Join(cfg.StateDir, "pending"),
 		WriteBack:     writeBack,
 		SpoolDir:      spoolDir,
+		CacheSize:     int64(cfg.CacheSize),
 		Budget:        budget.New(int64(cfg.MemoryBudget)),
 		CommitBuffer:  commitBuffer,
 		Meta:          meta,
