@@ -147,7 +147,7 @@ func (d *dirNode) fileEntry(ctx context.Context, name string, info remote.Info, 
 	if ch := d.GetChild(name); ch != nil {
 		if fn, ok := ch.Operations().(*fileNode); ok {
 			fn.mu.Lock()
-			changed := !fn.dirty && !fn.pending && fn.committed.Version != info.Version
+			changed := (!fn.dirty && !fn.pending && fn.committed.Version != info.Version) || fn.staleInode
 			if !changed || fn.handles > 0 {
 				if changed {
 					fn.setCommitted(info)

@@ -35,6 +35,9 @@ type fileNode struct {
 
 	mu   sync.Mutex
 	turn *sync.Cond // on mu: signalled when an appending file grows
+	// staleInode is set when the kernel's inode for this node holds a size
+	// that is not the file's: the next lookup answers with a fresh inode.
+	staleInode bool
 	// pagesCached is false until the kernel may hold pages of the file
 	// (a node just looked up has none), to skip a needless invalidation.
 	pagesCached bool
@@ -173,9 +176,17 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 			return nil, 0, syscall.ESTALE
 		}
 		readOnly := flags&syscall.O_ACCMODE == syscall.O_RDONLY
+		told := n.size
 		v, err := n.verified(ctx, readOnly, current)
 		if err != nil {
 			return nil, 0, n.fail("open", err)
+		}
+		if v.reader.Size() != told && n.handles == 0 {
+			// The kernel was told another size (from a listing that lagged
+			// the object, say) and keeps it: look the name up again.
+			n.staleInode = true
+			n.fsys.changed(n.logical(), isFile, v.info)
+			return nil, 0, syscall.ESTALE
 		}
 		h.pinned, h.gen = v.acquire(), n.gen
 		if readOnly {
