@@ -158,6 +158,7 @@ func (r *rig) mountAt(endpoint string, logs *logBuffer) *mount {
 		Keyring:    m.ring,
 		Volume:     r.volume,
 		StagingDir: filepath.Join(state, "staging"),
+		PendingDir: filepath.Join(state, "pending"),
 		SpoolDir:   filepath.Join(state, "spool"),
 		Logger:     logger,
 	}, sealfs.MountOptions{})
