@@ -27,8 +27,9 @@ const (
 	// writersStopTimeout bounds how long the writers may keep going after
 	// SIGKILL (it catches a hang; it measures nothing).
 	writersStopTimeout = 30 * time.Second
-	// modeTimeout bounds one mode's whole run.
-	modeTimeout = 4 * time.Minute
+	// modeTimeout bounds one mode's whole run (a hang catcher: each
+	// round re-reads every earlier file, so a loaded machine takes ~4 min).
+	modeTimeout = 10 * time.Minute
 )
 
 // crashMode is one way of mounting: the extra flags of "sealfs mount".
