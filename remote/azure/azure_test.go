@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/sealfs/sealfs/integration/testenv"
 	"github.com/sealfs/sealfs/remote"
 )
 
@@ -276,7 +277,7 @@ func testNewErrors(t *testing.T, endpoint string) {
 		{"bad SAS", Config{Container: testContainer, AccountName: azuriteAccount, SASToken: secretSAS, Endpoint: endpoint},
 			nil, "403"},
 		{"nothing listening", Config{Container: testContainer, AccountName: azuriteAccount, AccountKey: azuriteKey,
-			Endpoint: fmt.Sprintf("http://127.0.0.1:%d/%s", freePort(t), azuriteAccount)}, remote.ErrUnavailable, "refused"},
+			Endpoint: fmt.Sprintf("http://127.0.0.1:%d/%s", testenv.FreePort(t), azuriteAccount)}, remote.ErrUnavailable, "refused"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,7 +3,6 @@ package azure
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -57,7 +56,7 @@ func startAzurite(t testing.TB) string {
 	t.Helper()
 	bin, ok := azuriteBinary()
 	testenv.Require(t, "azurite-blob", ok, "run scripts/test.sh, or set SEALFS_AZURITE to the azurite-blob executable")
-	port := freePort(t)
+	port := testenv.FreePort(t)
 	var output syncBuffer
 	cmd := exec.Command(bin, "--blobHost", "127.0.0.1", "--blobPort", strconv.Itoa(port),
 		"--location", t.TempDir(), "--skipApiVersionCheck", "--silent", "--disableTelemetry")
@@ -88,17 +87,6 @@ func startAzurite(t testing.TB) string {
 			t.Fatalf("azurite-blob not ready after %v:\n%s", azuriteReadyTimeout, output.String())
 		}
 	}
-}
-
-// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("find a free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // connectionString returns the connection string of Azurite's account at endpoint.

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/sealfs/sealfs/integration/testenv"
 	"github.com/sealfs/sealfs/remote"
 	"github.com/sealfs/sealfs/remote/gcs"
 )
@@ -106,7 +107,7 @@ func TestRequestCounts(t *testing.T) {
 // TestUnreachable checks that a server that refuses connections yields
 // remote.ErrUnavailable, from New and from every operation.
 func TestUnreachable(t *testing.T) {
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t))) // closed again: nothing listens
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(testenv.FreePort(t))) // closed again: nothing listens
 	_, err := gcs.New(t.Context(), gcs.Config{Bucket: testBucket, Endpoint: addr, SpoolDir: t.TempDir()})
 	if !errors.Is(err, remote.ErrUnavailable) {
 		t.Fatalf("New against a closed port: %v, want ErrUnavailable", err)

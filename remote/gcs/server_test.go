@@ -71,7 +71,7 @@ func startFakeGCS(t testing.TB, backend string) *fakeGCS {
 	t.Helper()
 	bin, why := fakeGCSBinary()
 	testenv.Require(t, "fake-gcs-server", bin != "", why)
-	port := freePort(t)
+	port := testenv.FreePort(t)
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	cmd := exec.Command(bin,
 		"-scheme", "http", "-host", "127.0.0.1", "-port", strconv.Itoa(port),
@@ -92,20 +92,6 @@ func startFakeGCS(t testing.TB, backend string) *fakeGCS {
 		t.Fatalf("fake-gcs-server on %s: %v\n%s", addr, err, output.String())
 	}
 	return &fakeGCS{Addr: addr}
-}
-
-// freePort returns a port of 127.0.0.1 that was free a moment ago.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("finding a free port: %v", err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	if err := l.Close(); err != nil {
-		t.Fatalf("closing the port probe: %v", err)
-	}
-	return port
 }
 
 // waitReady polls the server's bucket list until it answers 200, the

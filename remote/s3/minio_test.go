@@ -5,7 +5,6 @@ import (
 	"context"
 	crand "crypto/rand"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -73,7 +72,7 @@ func startMinIO(t testing.TB) *minioServer {
 	m := &minioServer{
 		binary:   binary,
 		dataDir:  t.TempDir(),
-		port:     freePort(t),
+		port:     testenv.FreePort(t),
 		user:     "test-" + crand.Text()[:10],
 		password: crand.Text(),
 	}
@@ -105,7 +104,7 @@ func (m *minioServer) config(t testing.TB, bucket, prefix string) Config {
 // until it reports ready.
 func (m *minioServer) start(t testing.TB) {
 	t.Helper()
-	console := freePort(t)
+	console := testenv.FreePort(t)
 	m.cmd = exec.Command(m.binary, "server", m.dataDir,
 		"--address", "127.0.0.1:"+strconv.Itoa(m.port),
 		"--console-address", "127.0.0.1:"+strconv.Itoa(console),
@@ -179,17 +178,6 @@ func (m *minioServer) stop(t testing.TB) {
 		t.Errorf("kill minio: %v", err)
 	}
 	<-m.exited
-}
-
-// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("find a free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent writes and reads.
