@@ -28,7 +28,8 @@ type config struct {
 	MetadataTTL   duration    `json:"metadata_ttl"` // how long cached attributes and listings are trusted
 	AllowOther    bool        `json:"allow_other"`
 	WriteBack     bool        `json:"write_back"`
-	UID           string      `json:"uid"` // owner of every file: a user name or number
+	SyncDirs      bool        `json:"sync_dirs"` // local tier: fsync every changed directory, even where the filesystem makes it redundant
+	UID           string      `json:"uid"`       // owner of every file: a user name or number
 	GID           string      `json:"gid"`
 	LogFile       string      `json:"log_file"`
 	LogLevel      string      `json:"log_level"`

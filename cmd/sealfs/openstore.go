@@ -40,7 +40,7 @@ func openStore(ctx context.Context, spec storeSpec, stateDir string, logger *slo
 	case "local":
 		var dir string
 		if dir, err = localDir(spec.Dir); err == nil {
-			store, err = local.New(dir, local.Options{Logger: logger})
+			store, err = local.New(dir, local.Options{Logger: logger, SyncDirs: spec.SyncDirs})
 		}
 	case "s3":
 		store, err = s3.New(ctx, s3.Config{

@@ -73,6 +73,7 @@ func serve(cfg *config, devKey string) (err error) {
 	if err != nil {
 		return err
 	}
+	spec.SyncDirs = cfg.SyncDirs
 	owner, err := resolveOwner(cfg.UID, cfg.GID)
 	if err != nil {
 		return err

@@ -12,10 +12,11 @@ import (
 // the config file's store sections. Secrets (keys, connection strings)
 // come only from the config file or the environment, never from the URL.
 type storeSpec struct {
-	Kind   string // "local", "s3", "gcs", "azure"
-	Dir    string // local
-	Bucket string // s3, gcs; azure: the container
-	Prefix string
+	Kind     string // "local", "s3", "gcs", "azure"
+	Dir      string // local
+	SyncDirs bool   // local: fsync every changed directory
+	Bucket   string // s3, gcs; azure: the container
+	Prefix   string
 
 	Endpoint     string
 	Region       string

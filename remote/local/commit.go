@@ -36,12 +36,14 @@ func (s *Store) commitFile(ctx context.Context, key string, f *os.File, cond rem
 	var err error
 	if cond.IfAbsent {
 		// A new key replaces nothing, so the rename may come first: then
-		// one fdatasync commits the data and the rename together (ext4 and
+		// one fsync commits the data and the rename together (ext4 and
 		// XFS journal both in one transaction), instead of two journal
-		// commits. Until it returns the object is visible but not durable,
-		// as a new file on any filesystem is before fsync; a crash in that
-		// window leaves an object that fails verification, never one that
-		// replaced acknowledged data.
+		// commits. It is fsync, not fdatasync: the rename changed only
+		// the inode's ctime, which fdatasync may skip if the data was
+		// written back already. Until it returns the object is visible
+		// but not durable, as a new file on any filesystem is before
+		// fsync; a crash in that window leaves an object that fails
+		// verification, never one that replaced acknowledged data.
 		if err = stamp(f); err != nil {
 			return remote.Info{}, opError("commit", key, err)
 		}
@@ -52,13 +54,13 @@ func (s *Store) commitFile(ctx context.Context, key string, f *os.File, cond rem
 		if err != nil {
 			return remote.Info{}, err
 		}
-		if st, err = syncAndStat(f); err != nil {
+		if st, err = syncAndStat(f, unix.Fsync); err != nil {
 			return remote.Info{}, opError("commit", key, err)
 		}
 	} else {
 		// A replacement must never expose a partial object: data first.
 		if err = stamp(f); err == nil {
-			st, err = syncAndStat(f)
+			st, err = syncAndStat(f, unix.Fdatasync)
 		}
 		if err != nil {
 			return remote.Info{}, opError("commit", key, err)
@@ -71,6 +73,12 @@ func (s *Store) commitFile(ctx context.Context, key string, f *os.File, cond rem
 		}
 	}
 	toSync = append(toSync, filepath.Dir(target))
+	if cond.IfAbsent && s.ordered {
+		// The object's fsync came after its rename and after the mkdir
+		// of every directory on its path: the journal committed them.
+		s.unsynced.takeAncestors(s.root, filepath.Dir(target))
+		return statInfo(key, &st), nil
+	}
 	if err := s.syncPath(key, toSync); err != nil {
 		return remote.Info{}, opError("commit", key, err)
 	}
@@ -88,12 +96,13 @@ func stamp(f *os.File) error {
 	return nil
 }
 
-// syncAndStat fdatasyncs f and returns its stat.
-func syncAndStat(f *os.File) (unix.Stat_t, error) {
+// syncAndStat syncs f with sync (unix.Fsync or unix.Fdatasync) and
+// returns its stat.
+func syncAndStat(f *os.File, sync func(fd int) error) (unix.Stat_t, error) {
 	var st unix.Stat_t
 	fd := int(f.Fd())
-	if err := unix.Fdatasync(fd); err != nil {
-		return st, fmt.Errorf("fdatasync: %w", err)
+	if err := sync(fd); err != nil {
+		return st, fmt.Errorf("sync: %w", err)
 	}
 	if err := unix.Fstat(fd, &st); err != nil {
 		return st, fmt.Errorf("fstat: %w", err)

@@ -3,6 +3,7 @@ package local_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -79,14 +80,20 @@ func tree(t *testing.T, root string) map[string]fs.FileMode {
 	return got
 }
 
+// TestConformance runs the shared suite with the filesystem's own
+// durability rule and with every directory fsynced (sync_dirs).
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) remote.Store {
-		s, err := local.New(t.TempDir(), local.Options{})
-		if err != nil {
-			t.Fatalf("New: %v", err)
-		}
-		return s
-	})
+	for _, syncDirs := range []bool{false, true} {
+		t.Run(fmt.Sprintf("sync_dirs=%v", syncDirs), func(t *testing.T) {
+			storetest.Run(t, func(t *testing.T) remote.Store {
+				s, err := local.New(t.TempDir(), local.Options{SyncDirs: syncDirs})
+				if err != nil {
+					t.Fatalf("New: %v", err)
+				}
+				return s
+			})
+		})
+	}
 }
 
 func TestNewRejectsBadRoot(t *testing.T) {

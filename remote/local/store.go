@@ -20,6 +20,11 @@ import (
 type Options struct {
 	// Logger receives the store's logs; nil means slog.Default().
 	Logger *slog.Logger
+	// SyncDirs fsyncs every directory an object commit changed, even on a
+	// filesystem whose journal already makes them durable with the
+	// object's own fsync (see journalOrder). For paranoid operators and
+	// for tests; it costs a journal commit per directory.
+	SyncDirs bool
 }
 
 // Store is a remote.Store over a local directory. It is safe for
@@ -32,6 +37,10 @@ type Store struct {
 	closed atomic.Bool
 
 	unsynced dirSet // directories created for markers, not fsynced yet
+	// ordered is set when an object's fsync after its rename also makes
+	// the directory changes before it durable: directories are then not
+	// fsynced on commit.
+	ordered bool
 }
 
 var (
@@ -71,7 +80,12 @@ func New(root string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	sweepStaleTemps(tmpDir, time.Now(), log)
-	return &Store{root: abs, tmpDir: tmpDir, log: log, locks: locks}, nil
+	ordered, reason := journalOrder(abs)
+	if opts.SyncDirs {
+		ordered, reason = false, "directories are fsynced (sync_dirs)"
+	}
+	log.Info("local: commit durability", "root", abs, "one_fsync_per_object", ordered, "why", reason)
+	return &Store{root: abs, tmpDir: tmpDir, log: log, locks: locks, ordered: ordered}, nil
 }
 
 // Close releases the store's lock file. Operations after Close fail.
