@@ -31,7 +31,7 @@ func requireTools(t *testing.T) {
 
 // testContext bounds a whole end-to-end test.
 func testContext(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	t.Cleanup(cancel)
 	return ctx
 }
