@@ -15,8 +15,12 @@ import (
 var errIfAbsentDelete = fmt.Errorf("IfAbsent is not a delete condition: %w", errors.ErrUnsupported)
 
 // Delete removes key's file (or, for a marker, its empty directory) under
-// key's lock, after checking cond.IfMatch, then fsyncs the parent
-// directory so that the deletion is durable. A missing key is not an error.
+// key's lock, after checking cond.IfMatch. The deletion of an object is
+// made durable (its directory is fsynced) before Delete returns; that of
+// a marker is not, like rmdir(2): a crash can at worst bring back an empty
+// directory, and the device flush it would cost is half of what Orthanc's
+// deletion of an instance (unlink, then rmdir of its emptied directories)
+// spends. A missing key is not an error.
 func (s *Store) Delete(ctx context.Context, key string, cond remote.Condition) error {
 	isMarker, err := s.begin(ctx, "delete", key)
 	if err != nil {
@@ -26,7 +30,7 @@ func (s *Store) Delete(ctx context.Context, key string, cond remote.Condition) e
 		return opError("delete", key, errIfAbsentDelete)
 	}
 	removed, err := s.removeLocked(ctx, key, isMarker, cond.IfMatch)
-	if err != nil || !removed {
+	if err != nil || !removed || isMarker {
 		return err
 	}
 	if err := syncDir(filepath.Dir(s.path(key))); err != nil && !isMissing(err) {
