@@ -32,6 +32,13 @@ func TestParseConfig(t *testing.T) {
 					t.Errorf("sizes %d %d %d", c.ChunkSize, c.VerifyOpenMax, c.MemoryBudget)
 				}
 			}},
+		{name: "sync dirs", json: `{"store": "/s", "sync_dirs": true}`,
+			check: func(t *testing.T, c *config) {
+				if !c.SyncDirs {
+					t.Error("sync_dirs true was not read")
+				}
+			}},
+		{name: "sync dirs not a bool", json: `{"sync_dirs": "yes"}`, wantErr: "sync_dirs"},
 		{name: "bad size", json: `{"chunk_size": "64 parsecs"}`, wantErr: "size"},
 		{name: "key with two sources", json: `{"keys": [{"id": 1, "file": "/k", "env": "K"}]}`,
 			check: func(t *testing.T, c *config) {
