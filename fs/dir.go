@@ -34,6 +34,10 @@ type dirNode struct {
 	noMarker bool
 	// removed is set once rmdir removed the directory. Guarded by markerMu.
 	removed bool
+	// lazyPath is where the directory was when its marker was last
+	// scheduled, should the kernel forget its inode before it is written.
+	// Guarded by markerMu.
+	lazyPath string
 }
 
 var (
@@ -287,7 +291,7 @@ func (d *dirNode) Mkdir(ctx context.Context, name string, mode uint32, out *fuse
 	}
 	dn := d.fsys.newDirNode(mode & 0o7777)
 	if d.fsys.markers != nil {
-		dn.noMarker = true
+		dn.noMarker, dn.lazyPath = true, logical
 		d.fsys.created(logical)
 		d.fsys.markers.schedule(dn)
 	} else {
@@ -449,6 +453,9 @@ func (d *dirNode) markerDueAfterRemoval() {
 	}
 	d.markerMu.Lock()
 	due := d.noMarker && !d.removed
+	if due {
+		d.lazyPath = d.logical()
+	}
 	d.markerMu.Unlock()
 	if due {
 		d.fsys.markers.schedule(d)

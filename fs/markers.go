@@ -151,13 +151,34 @@ func (m *DirMarkers) materialize(ctx context.Context, d *dirNode) error {
 	if !m.isPending(d) || d.removed {
 		return nil
 	}
-	logical := d.logical()
+	logical, attached := attachedPath(d)
+	if !attached {
+		// The kernel forgot the inode (it may, for an unused directory):
+		// the directory is still there, at the path it was made with.
+		logical = d.lazyPath
+	}
 	if err := m.fsys.putMarker(ctx, logical); err != nil {
 		return err
 	}
 	d.noMarker = false
 	m.settleAbove(&d.Inode)
 	return nil
+}
+
+// attachedPath returns d's path, and whether d is still linked to the root.
+func attachedPath(d *dirNode) (string, bool) {
+	root := d.Root()
+	var names []string
+	for in := &d.Inode; in != root; {
+		name, parent := in.Parent()
+		if parent == nil {
+			return "", false
+		}
+		names = append(names, name)
+		in = parent
+	}
+	slices.Reverse(names)
+	return strings.Join(names, "/"), true
 }
 
 // materializeTree writes the markers of d and every pending directory
