@@ -45,16 +45,16 @@ type fileNode struct {
 	// checkedAt is when the store (or the metadata cache, within its
 	// TTL) last said that committed is the current version.
 	checkedAt time.Time
-	size        int64
-	mode        uint32
-	mtime       time.Time
-	dirty       bool
-	seq         *appendUpload
-	stage       *stagedFile
-	latest      *verifiedObject // verified reader of committed, opened lazily
-	gen         uint64          // bumped by every commit made through this mount
-	handles     int
-	unlinked    bool
+	size      int64
+	mode      uint32
+	mtime     time.Time
+	dirty     bool
+	seq       *appendUpload
+	stage     *stagedFile
+	latest    *verifiedObject // verified reader of committed, opened lazily
+	gen       uint64          // bumped by every commit made through this mount
+	handles   int
+	unlinked  bool
 	// lost is set when appended data could not be committed and is gone;
 	// every later flush and fsync returns it, so no caller mistakes a
 	// retry for success. Truncating to zero clears it.

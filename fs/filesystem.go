@@ -86,11 +86,11 @@ type Options struct {
 
 // filesystem is the state shared by every node of one mount.
 type filesystem struct {
-	opts   Options
-	store  remote.Store
-	ring   *keyring.Keyring
-	log    *slog.Logger
-	meta   *cache.Meta
+	opts    Options
+	store   remote.Store
+	ring    *keyring.Keyring
+	log     *slog.Logger
+	meta    *cache.Meta
 	spools  *spoolCache // nil without SpoolDir
 	markers *DirMarkers // nil: markers written at mkdir
 	// rootLargeUntil holds, as Unix nanoseconds, until when top-level

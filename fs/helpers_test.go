@@ -46,7 +46,7 @@ type testMount struct {
 	markers   *sealfs.DirMarkers
 	// markerDelay is the lazy marker delay on object stores (0: the default).
 	markerDelay time.Duration
-	unmounted bool
+	unmounted   bool
 }
 
 // eventLog collects audit events.

@@ -153,7 +153,7 @@ func serve(cfg *config, devKey string) (err error) {
 				ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 				defer cancel()
 				if err := markers.Drain(ctx); err != nil {
-					logger.Error("empty directories made just before the unmount may be lost: "+err.Error())
+					logger.Error("empty directories made just before the unmount may be lost: " + err.Error())
 				}
 			}
 			if writeBack != nil {
