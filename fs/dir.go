@@ -327,6 +327,9 @@ func (d *dirNode) checkAbsent(ctx context.Context, name, logical string) syscall
 				return syscall.EEXIST
 			}
 		}
+		if dn, ok := ch.Operations().(*dirNode); ok && d.fsys.markers.isPending(dn) {
+			return syscall.EEXIST
+		}
 	}
 	kind, _, err := d.fsys.resolve(ctx, logical)
 	switch {

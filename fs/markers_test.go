@@ -115,6 +115,13 @@ func TestLazyDirMarkersFsyncAndUnmount(t *testing.T) {
 		if m.objectExists("late/") {
 			t.Fatal("marker written before the delay (an hour)")
 		}
+		time.Sleep(3 * time.Second) // past the kernel's and the cache's TTLs: only the mount knows "late"
+		if err := os.Mkdir(m.path("late"), 0o755); !os.IsExist(err) {
+			t.Fatalf("mkdir of a directory made earlier, not yet in the store: %v, want EEXIST", err)
+		}
+		if !isDir(m.path("late")) {
+			t.Fatal("a directory made earlier, not yet in the store, is not found")
+		}
 		m.remount()
 		if !m.objectExists("late/") {
 			t.Fatal("an empty directory made before the unmount has no marker after it")
