@@ -201,3 +201,27 @@ func TestOrthancRequestsS3(t *testing.T) {
 		t.Errorf("left in the store after deleting everything: %v", keys)
 	}
 }
+
+// An open within the metadata TTL sends no stat; if another mount replaced
+// the object since the lookup, the pinned read fails and the open reads
+// the new version: never the old bytes, never an error.
+func TestOpenAfterReplacementWithinTTL(t *testing.T) {
+	forEachObjectStore(t, func(t *testing.T, kind storeKind) {
+		a := newMountOn(t, kind, 0)
+		b := a.second()
+		v1, v2 := randomBytes(10_000), randomBytes(20_000)
+		writeFile(t, a.path("f"), v1)
+		a.remount()
+		if st, err := os.Stat(a.path("f")); err != nil || st.Size() != int64(len(v1)) {
+			t.Fatalf("stat on A: %v, %v", st, err)
+		}
+		writeFile(t, b.path("f"), v2)
+		got, err := os.ReadFile(a.path("f"))
+		if err != nil {
+			t.Fatalf("read on A after B replaced the file: %v", err)
+		}
+		if string(got) != string(v2) {
+			t.Fatalf("read on A: %d bytes, want B's %d (the old version was %d)", len(got), len(v2), len(v1))
+		}
+	})
+}
