@@ -1,7 +1,9 @@
 package cache
 
 import (
+	"cmp"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -103,6 +105,63 @@ func (m *Meta) PutListing(dir string, entries []remote.Entry) {
 		return m.set(txn, listingKey(dir), m.opts.ListTTL, func(expiry time.Time) []byte { return encodeListing(entries, expiry) })
 	})
 }
+
+// PutListings caches several directories' listings for ListTTL in one
+// transaction (the listings derived from one recursive listing).
+func (m *Meta) PutListings(listings map[string][]remote.Entry) {
+	m.update(func(txn *badger.Txn) error {
+		for dir, entries := range listings {
+			if err := m.set(txn, listingKey(dir), m.opts.ListTTL, func(expiry time.Time) []byte { return encodeListing(entries, expiry) }); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// EditListing applies a change this process made in directory dir to its
+// cached listing, if a valid one exists: the entry whose Key is key is
+// removed, and e (whose Key must be key) inserted in key order unless it
+// is nil. The listing keeps its expiry, so an edited listing is never
+// trusted longer than the store's own answer would have been.
+func (m *Meta) EditListing(dir, key string, e *remote.Entry) {
+	m.update(func(txn *badger.Txn) error {
+		v, ok := m.value(txn, listingKey(dir))
+		if !ok {
+			return nil
+		}
+		entries, expiry, err := decodeListing(v)
+		if err != nil || !m.now().Before(expiry) {
+			return txn.Delete(listingKey(dir))
+		}
+		entries = slices.DeleteFunc(entries, func(x remote.Entry) bool { return x.Key == key })
+		if e != nil {
+			i, _ := slices.BinarySearchFunc(entries, key, func(x remote.Entry, k string) int { return cmp.Compare(x.Key, k) })
+			entries = slices.Insert(entries, i, *e)
+		}
+		entry := badger.NewEntry(listingKey(dir), encodeListing(entries, expiry))
+		entry.ExpiresAt = uint64(expiry.Unix()) + 1
+		return txn.SetEntry(entry)
+	})
+}
+
+// ForgetEntry drops path's attributes or negative entry and, should path
+// be a directory, its own listing, but keeps its parent's listing (for
+// callers that edit that listing with EditListing instead).
+func (m *Meta) ForgetEntry(path string) {
+	m.update(func(txn *badger.Txn) error {
+		for _, k := range [][]byte{attrKey(path), negativeKey(path), listingKey(path)} {
+			if err := txn.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// AttrTTL is how long an attribute stays valid: what the store said is
+// trusted for that long.
+func (m *Meta) AttrTTL() time.Duration { return m.opts.AttrTTL }
 
 // Forget drops path's attributes or negative entry, its parent's listing
 // and, should path be a directory, its own listing.

@@ -402,3 +402,68 @@ func TestMetaClear(t *testing.T) {
 		}
 	}
 }
+
+func TestMetaEditListing(t *testing.T) {
+	m, err := OpenMeta(t.TempDir(), ringA(t), MetaOptions{AttrTTL: time.Hour, NegativeTTL: time.Hour, ListTTL: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	clock := &fakeClock{now: time.Now()}
+	m.now = clock.Now
+	m.PutListing("d", []remote.Entry{
+		{Info: remote.Info{Key: "d/a", Size: 1, Version: "v1"}},
+		{Info: remote.Info{Key: "d/m/"}, IsPrefix: true},
+	})
+	clock.Advance(2 * time.Second)
+	m.EditListing("d", "d/b", &remote.Entry{Info: remote.Info{Key: "d/b", Size: 2, Version: "v2"}})
+	m.EditListing("d", "d/a", &remote.Entry{Info: remote.Info{Key: "d/a", Size: 3, Version: "v3"}})
+	m.EditListing("d", "d/m/", nil)
+	m.EditListing("d", "d/z/", &remote.Entry{Info: remote.Info{Key: "d/z/"}, IsPrefix: true})
+	m.EditListing("never", "never/x", &remote.Entry{Info: remote.Info{Key: "never/x"}})
+	want := []remote.Entry{
+		{Info: remote.Info{Key: "d/a", Size: 3, Version: "v3"}},
+		{Info: remote.Info{Key: "d/b", Size: 2, Version: "v2"}},
+		{Info: remote.Info{Key: "d/z/"}, IsPrefix: true},
+	}
+	if got, ok := m.Listing("d"); !ok || !entriesEqual(got, want) {
+		t.Fatalf("Listing after edits = %+v, %v; want %+v", got, ok, want)
+	}
+	if _, ok := m.Listing("never"); ok {
+		t.Fatal("editing an uncached listing created one")
+	}
+	// An edit does not extend the listing's life: it expires 3 s after the
+	// store's answer, not after the edit.
+	clock.Advance(time.Second)
+	if _, ok := m.Listing("d"); ok {
+		t.Fatal("edited listing outlived its TTL")
+	}
+	m.EditListing("d", "d/c", &remote.Entry{Info: remote.Info{Key: "d/c"}})
+	if _, ok := m.Listing("d"); ok {
+		t.Fatal("editing an expired listing revived it")
+	}
+}
+
+func TestMetaPutListingsAndForgetEntry(t *testing.T) {
+	m := openTestMeta(t, t.TempDir(), ringA(t))
+	m.PutListings(map[string][]remote.Entry{
+		"a":   {{Info: remote.Info{Key: "a/b/"}, IsPrefix: true}},
+		"a/b": {{Info: remote.Info{Key: "a/b/f", Size: 9, Version: "v"}}},
+	})
+	for _, d := range []string{"a", "a/b"} {
+		if _, ok := m.Listing(d); !ok {
+			t.Fatalf("listing %q not stored", d)
+		}
+	}
+	m.Put("a/b", Attr{IsDir: true})
+	m.ForgetEntry("a/b")
+	if _, res := m.Get("a/b"); res != Miss {
+		t.Errorf("Get(a/b) after ForgetEntry = %v, want miss", res)
+	}
+	if _, ok := m.Listing("a/b"); ok {
+		t.Error("own listing kept after ForgetEntry")
+	}
+	if _, ok := m.Listing("a"); !ok {
+		t.Error("parent listing dropped by ForgetEntry")
+	}
+}

@@ -24,6 +24,20 @@ type dirNode struct {
 	mu    sync.Mutex
 	mode  uint32
 	mtime time.Time
+
+	// markerMu serializes writing this directory's marker (DirMarkers)
+	// with removing the directory.
+	markerMu sync.Mutex
+	// noMarker is set on a directory this mount made without a marker
+	// (DirMarkers): when the objects that make it exist are removed, its
+	// marker is due again. Guarded by markerMu.
+	noMarker bool
+	// removed is set once rmdir removed the directory. Guarded by markerMu.
+	removed bool
+	// lazyPath is where the directory was when its marker was last
+	// scheduled, should the kernel forget its inode before it is written.
+	// Guarded by markerMu.
+	lazyPath string
 }
 
 var (
@@ -37,6 +51,7 @@ var (
 	_ gofs.NodeGetattrer = (*dirNode)(nil)
 	_ gofs.NodeSetattrer = (*dirNode)(nil)
 	_ gofs.NodeStatfser  = (*dirNode)(nil)
+	_ gofs.NodeFsyncer   = (*dirNode)(nil)
 )
 
 func (d *dirNode) logical() string { return d.Path(d.Root()) }
@@ -117,6 +132,11 @@ func (d *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 				return ch, 0
 			}
 		}
+		if dn, ok := ch.Operations().(*dirNode); ok && d.fsys.markers.isPending(dn) {
+			dn.fillAttr(&out.Attr) // made by this mount; the store does not show it yet
+			d.setTimeouts(out)
+			return ch, 0
+		}
 	}
 	kind, info, err := d.fsys.resolve(ctx, logical)
 	switch {
@@ -152,6 +172,8 @@ func (d *dirNode) fileEntry(ctx context.Context, name string, info remote.Info, 
 				if changed {
 					fn.setCommitted(info)
 					fn.size = size
+				} else if !fn.dirty && !fn.pending {
+					fn.checkedAt = time.Now()
 				}
 				fn.fillAttr(&out.Attr)
 				fn.mu.Unlock()
@@ -165,7 +187,7 @@ func (d *dirNode) fileEntry(ctx context.Context, name string, info remote.Info, 
 		}
 	}
 	fn := d.fsys.newFileNode(0o644)
-	fn.committed, fn.size, fn.mtime = info, size, info.ModTime
+	fn.committed, fn.size, fn.mtime, fn.checkedAt = info, size, info.ModTime, time.Now()
 	fn.fillAttr(&out.Attr)
 	d.setTimeouts(out)
 	return d.NewInode(ctx, fn, gofs.StableAttr{Mode: syscall.S_IFREG})
@@ -246,12 +268,18 @@ func (d *dirNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 				entries = append(entries, fuse.DirEntry{Name: name, Mode: syscall.S_IFREG})
 			}
 		}
+		if dn, ok := ch.Operations().(*dirNode); ok && d.fsys.markers.isPending(dn) {
+			entries = append(entries, fuse.DirEntry{Name: name, Mode: syscall.S_IFDIR})
+		}
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
 	return gofs.NewListDirStream(entries), 0
 }
 
-// Mkdir creates a marker object so the empty directory stays visible.
+// Mkdir makes a directory. With DirMarkers (object stores) it exists in
+// this mount only until an object below it, or its marker, is written
+// (see DirMarkers); otherwise its marker object is written at once, so
+// that the empty directory is visible in the store.
 func (d *dirNode) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	ctx = detach(ctx)
 	if reserved(d.logical(), name) {
@@ -261,19 +289,31 @@ func (d *dirNode) Mkdir(ctx context.Context, name string, mode uint32, out *fuse
 	if errno := d.checkAbsent(ctx, name, logical); errno != 0 {
 		return nil, errno
 	}
-	up, err := d.fsys.store.Create(ctx, markerKey(logical))
-	if err != nil {
-		return nil, d.fail("mkdir", logical, err)
-	}
-	if _, err := up.Commit(ctx, remote.Condition{}); err != nil {
-		d.fsys.forget(logical)
-		return nil, d.fail("mkdir", logical, err)
-	}
-	d.fsys.changed(logical, isDir, remote.Info{})
 	dn := d.fsys.newDirNode(mode & 0o7777)
+	if d.fsys.markers != nil {
+		dn.noMarker, dn.lazyPath = true, logical
+		d.fsys.created(logical)
+		d.fsys.markers.schedule(dn)
+	} else {
+		if err := d.fsys.putMarker(ctx, logical); err != nil {
+			d.fsys.forget(logical)
+			return nil, d.fail("mkdir", logical, err)
+		}
+		d.fsys.created(logical)
+	}
 	dn.fillAttr(&out.Attr)
 	d.setTimeouts(out)
 	return d.NewInode(ctx, dn, gofs.StableAttr{Mode: syscall.S_IFDIR}), 0
+}
+
+// Fsync makes the directories made by this mount at and below d durable:
+// their markers are written now (see DirMarkers). Files are durable once
+// their own fsync or close returned.
+func (d *dirNode) Fsync(ctx context.Context, f gofs.FileHandle, flags uint32) syscall.Errno {
+	if err := d.fsys.markers.materializeTree(detach(ctx), d); err != nil {
+		return d.fail("fsync", d.logical(), err)
+	}
+	return 0
 }
 
 // checkAbsent answers EEXIST when name exists as a file or directory.
@@ -286,6 +326,9 @@ func (d *dirNode) checkAbsent(ctx context.Context, name, logical string) syscall
 			if live {
 				return syscall.EEXIST
 			}
+		}
+		if dn, ok := ch.Operations().(*dirNode); ok && d.fsys.markers.isPending(dn) {
+			return syscall.EEXIST
 		}
 	}
 	kind, _, err := d.fsys.resolve(ctx, logical)
@@ -302,7 +345,9 @@ func (d *dirNode) checkAbsent(ctx context.Context, name, logical string) syscall
 func (d *dirNode) Rmdir(ctx context.Context, name string) syscall.Errno {
 	ctx = detach(ctx)
 	logical := childPath(d.logical(), name)
+	var child *dirNode
 	if ch := d.GetChild(name); ch != nil {
+		child, _ = ch.Operations().(*dirNode)
 		for _, gc := range ch.Children() {
 			if fn, ok := gc.Operations().(*fileNode); ok {
 				fn.mu.Lock()
@@ -312,22 +357,112 @@ func (d *dirNode) Rmdir(ctx context.Context, name string) syscall.Errno {
 					return syscall.ENOTEMPTY
 				}
 			}
+			if dn, ok := gc.Operations().(*dirNode); ok && d.fsys.markers.isPending(dn) {
+				return syscall.ENOTEMPTY
+			}
 		}
 	}
-	nonEmpty, err := d.fsys.hasChildren(ctx, logical)
-	if err != nil {
-		return d.fail("rmdir", logical, err)
+	if child != nil {
+		child.markerMu.Lock()
+		defer child.markerMu.Unlock()
 	}
-	if nonEmpty {
+	var err error
+	if d.fsys.opts.ListLookups {
+		err = d.fsys.removeDirListed(ctx, logical)
+	} else {
+		err = d.fsys.removeDir(ctx, logical)
+	}
+	if errors.Is(err, remote.ErrNotEmpty) {
+		if child != nil {
+			d.fsys.markers.settle(child) // objects below it make it exist
+		}
 		return syscall.ENOTEMPTY
 	}
-	err = d.fsys.store.Delete(ctx, markerKey(logical), remote.Condition{})
 	d.fsys.changed(logical, absent, remote.Info{})
 	if err != nil {
 		d.fsys.forget(logical)
 		return d.fail("rmdir", logical, err)
 	}
+	if child != nil {
+		child.removed = true
+		if d.fsys.markers != nil {
+			d.fsys.markers.settle(child)
+		}
+	}
+	d.markerDueAfterRemoval()
 	return 0
+}
+
+// removeDir removes an empty directory: one request to see that nothing
+// lies below it, one to delete its marker.
+func (f *filesystem) removeDir(ctx context.Context, logical string) error {
+	nonEmpty, err := f.hasChildren(ctx, logical)
+	if err != nil {
+		return err
+	}
+	if nonEmpty {
+		return remote.ErrNotEmpty
+	}
+	return f.store.Delete(ctx, markerKey(logical), remote.Condition{})
+}
+
+// removeDirListed removes an empty directory of an object store. One
+// recursive listing from the name says both whether anything lies below
+// it and whether it has a marker (a marker is listed only when nothing
+// lies below it); the marker is deleted only if there is one, so a
+// directory that existed as a prefix, or in this mount only, costs one
+// request.
+func (f *filesystem) removeDirListed(ctx context.Context, logical string) error {
+	key := objectKey(logical)
+	base := key + "/"
+	hasMarker, nonEmpty, seen := false, false, 0
+	err := f.store.List(ctx, key, true, func(e remote.Entry) error {
+		switch {
+		case e.Key == base:
+			hasMarker = true
+		case strings.HasPrefix(e.Key, base):
+			nonEmpty = true
+			return errStopListing
+		case e.Key > base:
+			return errStopListing
+		}
+		if seen++; seen >= lookupListMax {
+			return errListingTooLong
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, errListingTooLong):
+		return f.removeDir(ctx, logical) // many keys sort between name and name/
+	case err != nil && !errors.Is(err, errStopListing):
+		return err
+	case nonEmpty:
+		return remote.ErrNotEmpty
+	case !hasMarker:
+		return nil
+	}
+	return f.store.Delete(ctx, markerKey(logical), remote.Condition{})
+}
+
+var errListingTooLong = errors.New("listing too long")
+
+// markerDueAfterRemoval is called when a file or directory in d was
+// removed: if d was made by this mount without a marker, the removed
+// entry may have been what made it exist in the store, so its marker is
+// due again (and is not written if d is removed or filled before then).
+func (d *dirNode) markerDueAfterRemoval() {
+	if d.fsys.markers == nil {
+		return
+	}
+	d.markerMu.Lock()
+	due := d.noMarker && !d.removed
+	if due {
+		d.lazyPath = d.logical()
+	}
+	d.markerMu.Unlock()
+	if due {
+		d.fsys.markers.schedule(d)
+	}
 }
 
 // Create makes a new, empty file. Its object is written at the first
@@ -355,7 +490,9 @@ func (d *dirNode) Create(ctx context.Context, name string, flags, mode uint32, o
 		fn.committed = info
 	}
 	d.AddChild(name, ch, true)
-	d.fsys.forget(childPath(d.logical(), name))
+	if d.fsys.meta != nil {
+		d.fsys.meta.ForgetEntry(childPath(d.logical(), name)) // the parent's listing learns it at commit
+	}
 	fn.handles = 1
 	fn.fillAttr(&out.Attr)
 	d.setTimeouts(out)
@@ -387,6 +524,7 @@ func (d *dirNode) Unlink(ctx context.Context, name string) syscall.Errno {
 		d.fsys.forget(logical)
 		return d.fail("unlink", logical, err)
 	}
+	d.markerDueAfterRemoval()
 	return 0
 }
 

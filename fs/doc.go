@@ -2,7 +2,9 @@
 // remote.Store of envelope-encrypted objects as an ordinary directory tree.
 //
 // Each regular file is one object whose key is its path under the mount;
-// directories are key prefixes, kept visible when empty by marker objects.
+// directories are key prefixes, kept visible when empty by marker objects
+// (on object stores written lazily, only for directories that stay empty:
+// see DirMarkers).
 // Writes are staged as ciphertext only: sequential writes are sealed as they
 // arrive straight into the store's upload (the common case, Orthanc's), and
 // random writes go to a sealed staging file that is re-sealed into a fresh

@@ -42,16 +42,19 @@ type fileNode struct {
 	// (a node just looked up has none), to skip a needless invalidation.
 	pagesCached bool
 	committed   remote.Info // Version == "" while no object exists
-	size        int64
-	mode        uint32
-	mtime       time.Time
-	dirty       bool
-	seq         *appendUpload
-	stage       *stagedFile
-	latest      *verifiedObject // verified reader of committed, opened lazily
-	gen         uint64          // bumped by every commit made through this mount
-	handles     int
-	unlinked    bool
+	// checkedAt is when the store (or the metadata cache, within its
+	// TTL) last said that committed is the current version.
+	checkedAt time.Time
+	size      int64
+	mode      uint32
+	mtime     time.Time
+	dirty     bool
+	seq       *appendUpload
+	stage     *stagedFile
+	latest    *verifiedObject // verified reader of committed, opened lazily
+	gen       uint64          // bumped by every commit made through this mount
+	handles   int
+	unlinked  bool
 	// lost is set when appended data could not be committed and is gone;
 	// every later flush and fsync returns it, so no caller mistakes a
 	// retry for success. Truncating to zero clears it.
@@ -112,6 +115,7 @@ func (n *fileNode) fillAttr(a *fuse.Attr) {
 // setCommitted records the object version that the store now holds.
 func (n *fileNode) setCommitted(info remote.Info) {
 	n.committed = info
+	n.checkedAt = time.Now()
 	n.mtime = info.ModTime
 	if n.latest != nil {
 		n.latest.release()
@@ -167,7 +171,19 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 	}
 	var fuseFlags uint32
 	if !n.dirty && n.committed.Version != "" {
-		current, replaced := n.replacedInStore(ctx)
+		var (
+			current  *remote.Info
+			replaced bool
+		)
+		if n.fresh() {
+			// Looked up moments ago: no stat. The reads are pinned to
+			// this version, so if it was replaced since, the first read
+			// fails and the object is opened again as it is now.
+			known := n.committed
+			current = &known
+		} else {
+			current, replaced = n.replacedInStore(ctx)
+		}
 		if n.handles == 0 && replaced {
 			// Another mount replaced the object since the kernel looked
 			// this inode up, and the kernel keeps its own idea of the size
@@ -198,6 +214,16 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 	n.handles++
 	n.pagesCached = true
 	return h, fuseFlags, 0
+}
+
+// fresh reports whether committed was confirmed current recently enough
+// (within the metadata TTL) for open to skip its stat, on object stores.
+func (n *fileNode) fresh() bool {
+	f := n.fsys
+	if f.meta == nil || !f.opts.ListLookups || n.checkedAt.IsZero() {
+		return false
+	}
+	return time.Since(n.checkedAt) < f.meta.AttrTTL()
 }
 
 // replacedInStore stats the object and reports whether the store now
@@ -246,7 +272,7 @@ func (n *fileNode) verified(ctx context.Context, fillCache bool, current *remote
 		}
 		fill = func(p []byte, off int64) { n.WriteCache(off, p) }
 	}
-	v, err := n.fsys.openVerified(ctx, n.logical(), "", fill)
+	v, err := n.fsys.openVerified(ctx, n.logical(), "", current, fill)
 	if err != nil {
 		return nil, err
 	}
@@ -445,6 +471,7 @@ func (n *fileNode) commit(ctx context.Context) error {
 	n.setCommitted(info)
 	n.dirty = false
 	n.fsys.changed(n.logical(), isFile, info)
+	n.fsys.markers.settleAbove(&n.Inode)
 	return nil
 }
 
@@ -519,6 +546,7 @@ func (n *fileNode) flushPending(ctx context.Context) error {
 	}
 	n.setCommitted(info)
 	n.fsys.changed(n.logical(), isFile, info)
+	n.fsys.markers.settleAbove(&n.Inode)
 	n.pending = false
 	return n.unjournal()
 }

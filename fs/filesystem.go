@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -67,6 +68,11 @@ type Options struct {
 	// WriteBack, if set, acknowledges fsync and close once the sealed
 	// staging copy is durable in PendingDir, and uploads in the background.
 	WriteBack *WriteBack
+	// DirMarkers, if set, makes mkdir lazy: a directory's marker object
+	// is written only if it stays empty (right for object stores, where
+	// Orthanc's two directories per file would otherwise cost two more
+	// requests per file). Nil writes the marker at mkdir.
+	DirMarkers *DirMarkers
 	// PendingDir holds acknowledged write-back versions not yet uploaded
 	// (the journal). Files left there by an earlier mount are uploaded at
 	// mount, whatever the mode. Required.
@@ -80,12 +86,16 @@ type Options struct {
 
 // filesystem is the state shared by every node of one mount.
 type filesystem struct {
-	opts   Options
-	store  remote.Store
-	ring   *keyring.Keyring
-	log    *slog.Logger
-	meta   *cache.Meta
-	spools *spoolCache // nil without SpoolDir
+	opts    Options
+	store   remote.Store
+	ring    *keyring.Keyring
+	log     *slog.Logger
+	meta    *cache.Meta
+	spools  *spoolCache // nil without SpoolDir
+	markers *DirMarkers // nil: markers written at mkdir
+	// rootLargeUntil holds, as Unix nanoseconds, until when top-level
+	// names are resolved one by one (the root was too large to list whole).
+	rootLargeUntil atomic.Int64
 }
 
 func newFilesystem(opts Options) (*filesystem, error) {
@@ -111,7 +121,10 @@ func newFilesystem(opts Options) (*filesystem, error) {
 			return nil, err
 		}
 	}
-	f := &filesystem{opts: opts, store: opts.Store, ring: opts.Keyring, log: opts.Logger, meta: opts.Meta}
+	f := &filesystem{opts: opts, store: opts.Store, ring: opts.Keyring, log: opts.Logger, meta: opts.Meta, markers: opts.DirMarkers}
+	if f.markers != nil {
+		f.markers.start(f)
+	}
 	if opts.SpoolDir != "" {
 		if opts.CacheSize == 0 {
 			opts.CacheSize = DefaultCacheSize

@@ -43,7 +43,10 @@ type testMount struct {
 	budget    *budget.Budget
 	meta      *cache.Meta
 	writeBack *sealfs.WriteBack // set before mount for a write-back mount
-	unmounted bool
+	markers   *sealfs.DirMarkers
+	// markerDelay is the lazy marker delay on object stores (0: the default).
+	markerDelay time.Duration
+	unmounted   bool
 }
 
 // eventLog collects audit events.
@@ -128,6 +131,10 @@ func (m *testMount) mount() {
 		t.Fatal(err)
 	}
 	m.logs = &syncWriter{w: &bytes.Buffer{}}
+	m.markers = nil
+	if m.kind != "local" {
+		m.markers = sealfs.NewDirMarkers(m.markerDelay) // as the mount command does
+	}
 	m.server, err = sealfs.Mount(m.mnt, sealfs.Options{
 		Store:         store,
 		Keyring:       m.ring,
@@ -136,6 +143,7 @@ func (m *testMount) mount() {
 		StagingDir:    filepath.Join(m.stateDir, "staging"),
 		PendingDir:    filepath.Join(m.stateDir, "pending"),
 		WriteBack:     m.writeBack,
+		DirMarkers:    m.markers,
 		SpoolDir:      filepath.Join(m.stateDir, "spool"),
 		VerifyOpenMax: m.verifyMax,
 		Budget:        m.budget,
@@ -158,6 +166,13 @@ func (m *testMount) unmount() {
 	m.unmounted = true
 	if err := m.server.Unmount(); err != nil {
 		m.t.Errorf("unmount: %v", err)
+	}
+	if m.markers != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		if err := m.markers.Drain(ctx); err != nil {
+			m.t.Errorf("directory markers drain: %v", err)
+		}
+		cancel()
 	}
 	if m.writeBack != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

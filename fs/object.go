@@ -31,8 +31,34 @@ type verifiedObject struct {
 // When fill is set, full verification also hands every verified piece of
 // plaintext to fill (the kernel's page cache), so the reads that follow
 // need neither a FUSE round trip nor a second decryption.
-func (f *filesystem) openVerified(ctx context.Context, logical, version string, fill func(p []byte, off int64)) (*verifiedObject, error) {
-	obj, err := f.store.Open(ctx, objectKey(logical), version)
+//
+// known, if not nil, is the version the store was seen to hold moments
+// ago (by a listing or a stat): on stores that can, it is opened without
+// a request of its own, its first read pinned to it; should that read find
+// it replaced or deleted since, the object is opened again as it is now.
+func (f *filesystem) openVerified(ctx context.Context, logical, version string, known *remote.Info, fill func(p []byte, off int64)) (*verifiedObject, error) {
+	if vo, ok := f.store.(remote.VersionOpener); ok && known != nil && known.Version != "" && version == "" {
+		info := *known
+		info.Key = objectKey(logical)
+		v, err := f.verifyObject(ctx, logical, func() (remote.Object, error) { return vo.OpenVersion(ctx, info) }, fill)
+		if !stale(err) {
+			return v, err
+		}
+		f.log.Debug("open: the version looked up was replaced since; opening the current one", "path", logical, "err", err)
+	}
+	return f.verifyObject(ctx, logical, func() (remote.Object, error) { return f.store.Open(ctx, objectKey(logical), version) }, fill)
+}
+
+// stale reports whether err says that the version read is no longer the
+// store's (replaced or deleted).
+func stale(err error) bool {
+	return errors.Is(err, remote.ErrPreconditionFailed) || errors.Is(err, remote.ErrNotFound)
+}
+
+// verifyObject opens an object with open and authenticates it (see
+// openVerified).
+func (f *filesystem) verifyObject(ctx context.Context, logical string, open func() (remote.Object, error), fill func(p []byte, off int64)) (*verifiedObject, error) {
+	obj, err := open()
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +96,9 @@ func (f *filesystem) openVerified(ctx context.Context, logical, version string, 
 		}
 	}
 	if err != nil {
-		f.reportBadObject(logical, src, err)
+		if !stale(err) {
+			f.reportBadObject(logical, src, err)
+		}
 		v.close()
 		if f.spools != nil && src != io.ReaderAt(obj) {
 			f.spools.drop(v.info)

@@ -43,7 +43,7 @@ func (d *dirNode) Rename(ctx context.Context, name string, newParent gofs.InodeE
 	case *fileNode:
 		return d.renameFile(ctx, n, from, dst, newName, to, flags)
 	case *dirNode:
-		return d.renameDir(ctx, from, to, dst, newName, flags)
+		return d.renameDir(ctx, n, from, to, dst, flags)
 	}
 	return syscall.EINVAL
 }
@@ -77,6 +77,8 @@ func (d *dirNode) renameFile(ctx context.Context, n *fileNode, from string, dst 
 	n.setCommitted(info)
 	d.fsys.changed(from, absent, remote.Info{})
 	d.fsys.changed(to, isFile, info)
+	d.fsys.markers.settleAbove(&dst.Inode)
+	d.markerDueAfterRemoval()
 	if old := dst.GetChild(newName); old != nil {
 		if ofn, ok := old.Operations().(*fileNode); ok && ofn != n {
 			ofn.mu.Lock()
@@ -136,7 +138,7 @@ func (f *filesystem) reseal(ctx context.Context, src *verifiedObject, logical st
 	return up.Commit(ctx, cond)
 }
 
-func (d *dirNode) renameDir(ctx context.Context, from, to string, dst *dirNode, newName string, flags uint32) syscall.Errno {
+func (d *dirNode) renameDir(ctx context.Context, moved *dirNode, from, to string, dst *dirNode, flags uint32) syscall.Errno {
 	nonEmpty, err := d.fsys.hasChildren(ctx, from)
 	if err != nil {
 		return d.fail("rename", from, err)
@@ -167,11 +169,17 @@ func (d *dirNode) renameDir(ctx context.Context, from, to string, dst *dirNode, 
 		return d.fail("rename", to, err)
 	}
 	d.fsys.changed(to, isDir, remote.Info{})
+	moved.markerMu.Lock()
+	moved.noMarker = false // it has one now, at its new path
+	moved.markerMu.Unlock()
+	d.fsys.markers.settle(moved)
+	d.fsys.markers.settleAbove(&dst.Inode)
 	err = d.fsys.store.Delete(ctx, markerKey(from), remote.Condition{})
 	d.fsys.changed(from, absent, remote.Info{})
 	if err != nil {
 		d.fsys.forget(from)
 		return d.fail("rename", from, err)
 	}
+	d.markerDueAfterRemoval()
 	return 0
 }

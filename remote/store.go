@@ -106,6 +106,18 @@ type Upload interface {
 	Abort() error
 }
 
+// VersionOpener is implemented by stores that can open a version already
+// known (from a listing or a stat made moments ago) without a request of
+// their own: the object's first read is the first request. Every read is
+// pinned to info.Version and fails with ErrPreconditionFailed (or
+// ErrNotFound) once the store holds another version or none, so reads
+// never mix versions; what Open would have refused, the first read refuses.
+type VersionOpener interface {
+	// OpenVersion returns a reader on info.Version of info.Key, which is
+	// info.Size bytes long. info.Version must not be empty.
+	OpenVersion(ctx context.Context, info Info) (Object, error)
+}
+
 // SpaceReporter is implemented by stores that know their capacity (the
 // local tier). The filesystem reports it in statfs.
 type SpaceReporter interface {

@@ -110,6 +110,13 @@ func serve(cfg *config, devKey string) (err error) {
 	if cfg.WriteBack {
 		writeBack = fs.NewWriteBack()
 	}
+	// On object stores an empty directory needs a marker object, but most
+	// directories (Orthanc's xx/yy) get a file at once: markers are written
+	// only for directories still empty after a few seconds.
+	var markers *fs.DirMarkers
+	if spec.Kind != "local" {
+		markers = fs.NewDirMarkers(fs.DefaultMarkerDelay)
+	}
 	server, err := fs.Mount(cfg.Mountpoint, fs.Options{
 		Store:         store,
 		Keyring:       ring,
@@ -118,6 +125,7 @@ func serve(cfg *config, devKey string) (err error) {
 		StagingDir:    filepath.Join(cfg.StateDir, "staging"),
 		PendingDir:    filepath.Join(cfg.StateDir, "pending"),
 		WriteBack:     writeBack,
+		DirMarkers:    markers,
 		SpoolDir:      spoolDir,
 		CacheSize:     int64(cfg.CacheSize),
 		Budget:        budget.New(int64(cfg.MemoryBudget)),
@@ -142,6 +150,13 @@ func serve(cfg *config, devKey string) (err error) {
 		select {
 		case <-done:
 			logger.Info("unmounted", "mountpoint", cfg.Mountpoint)
+			if markers != nil {
+				ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+				defer cancel()
+				if err := markers.Drain(ctx); err != nil {
+					logger.Error("empty directories made just before the unmount may be lost: " + err.Error())
+				}
+			}
 			if writeBack != nil {
 				ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 				defer cancel()

@@ -13,7 +13,10 @@ type Store struct {
 	policy Policy
 }
 
-var _ remote.Store = (*Store)(nil)
+var (
+	_ remote.Store         = (*Store)(nil)
+	_ remote.VersionOpener = (*Store)(nil)
+)
 
 // Wrap returns s with every operation retried under p. The result is a
 // remote.SpaceReporter exactly when s is.
@@ -42,6 +45,21 @@ func (s *Store) Stat(ctx context.Context, key string) (info remote.Info, err err
 func (s *Store) Open(ctx context.Context, key, version string) (remote.Object, error) {
 	var obj remote.Object
 	err := s.policy.do(ctx, "open "+key, func() (e error) { obj, e = s.inner.Open(ctx, key, version); return e })
+	if err != nil {
+		return nil, err
+	}
+	return &object{Object: obj, policy: s.policy, ctx: context.WithoutCancel(ctx)}, nil
+}
+
+// OpenVersion opens info's version through the inner store's
+// OpenVersion when it has one (no request), else with a retried Open of
+// that version (which checks it is still current); reads are retried.
+func (s *Store) OpenVersion(ctx context.Context, info remote.Info) (remote.Object, error) {
+	vo, ok := s.inner.(remote.VersionOpener)
+	if !ok {
+		return s.Open(ctx, info.Key, info.Version)
+	}
+	obj, err := vo.OpenVersion(ctx, info)
 	if err != nil {
 		return nil, err
 	}

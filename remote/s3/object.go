@@ -31,6 +31,20 @@ func (s *Store) Open(ctx context.Context, key, version string) (remote.Object, e
 	return &object{store: s, info: info}, nil
 }
 
+// OpenVersion returns a reader on info.Version without a HEAD: its first
+// ranged GET (with If-Match) is the first request, and fails with
+// remote.ErrPreconditionFailed if the object was replaced since info was
+// read, or remote.ErrNotFound if it was deleted.
+func (s *Store) OpenVersion(ctx context.Context, info remote.Info) (remote.Object, error) {
+	if _, err := s.begin(ctx, "open", info.Key); err != nil {
+		return nil, err
+	}
+	if info.Version == "" {
+		return nil, opError("open", info.Key, errors.New("no version to pin"))
+	}
+	return &object{store: s, info: info}, nil
+}
+
 // object is a handle on one version (ETag) of a stored object.
 type object struct {
 	store *Store

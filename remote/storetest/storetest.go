@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) remote.Store) {
 	t.Run("ReadAtRanges", func(t *testing.T) { testReadAtRanges(t, open(t)) })
 	t.Run("OpenPinnedVersion", func(t *testing.T) { testOpenPinned(t, open(t)) })
 	t.Run("OpenStaleVersion", func(t *testing.T) { testOpenStale(t, open(t)) })
+	t.Run("OpenVersion", func(t *testing.T) { testOpenVersion(t, open(t)) })
 	t.Run("List", func(t *testing.T) { testList(t, open(t)) })
 	t.Run("ListStopsOnError", func(t *testing.T) { testListStops(t, open(t)) })
 	t.Run("Delete", func(t *testing.T) { testDelete(t, open(t)) })
