@@ -484,6 +484,9 @@ func (n *fileNode) uploadStaged(ctx context.Context) (remote.Info, error) {
 	}
 	info, err := seq.upload.Commit(ctx, cond)
 	if err != nil {
+		// A Commit that failed as unavailable leaves the upload open (and
+		// with S3 its parts on the server): nothing retries it after this.
+		seq.upload.Abort()
 		if errors.Is(err, remote.ErrPreconditionFailed) {
 			n.fsys.log.Error("upload refused: the object was changed by another writer since it was read", "path", n.logical(), "err", err)
 		}
