@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -35,6 +36,9 @@ type fileNode struct {
 
 	mu   sync.Mutex
 	turn *sync.Cond // on mu: signalled when an appending file grows
+	// writes counts the write requests under way on this file, waiting
+	// for mu included (not guarded by mu).
+	writes atomic.Int32
 	// staleInode is set when the kernel's inode for this node holds a size
 	// that is not the file's: the next lookup answers with a fresh inode.
 	staleInode bool
@@ -296,27 +300,38 @@ func (n *fileNode) write(ctx context.Context, data []byte, off int64) error {
 // kernel sends writeback in parallel requests, which run concurrently. A
 // write that lands at most reorderWindow past the end of an appending file
 // waits up to reorderWait for the writes before it, rather than sending the
-// whole file to staging.
+// whole file to staging; while other writes to the file are under way (one
+// of them is likely the missing one, stalled by a loaded machine or by
+// the kernel throttling the spool's dirty pages) it waits up to
+// reorderMaxWait.
 const (
-	reorderWindow = 16 << 20
-	reorderWait   = 200 * time.Millisecond
+	reorderWindow  = 16 << 20
+	reorderWait    = 200 * time.Millisecond
+	reorderMaxWait = 5 * time.Second
 )
 
 // awaitTurn waits (releasing n.mu) until the file's end reaches off, the
-// file stops being appendable, or reorderWait passes.
+// file stops being appendable, or the wait is over.
 func (n *fileNode) awaitTurn(off int64) {
 	appendable := func() bool { return n.seq != nil || (n.stage == nil && n.size == 0) }
 	if off <= n.size || off-n.size > reorderWindow || !appendable() {
 		return
 	}
-	deadline := time.Now().Add(reorderWait)
+	start := time.Now()
 	timer := time.AfterFunc(reorderWait, func() {
 		n.mu.Lock()
 		n.turn.Broadcast()
 		n.mu.Unlock()
 	})
 	defer timer.Stop()
-	for off > n.size && appendable() && time.Now().Before(deadline) {
+	for off > n.size && appendable() {
+		waited := time.Since(start)
+		if waited >= reorderMaxWait || (waited >= reorderWait && n.writes.Load() <= 1) {
+			return
+		}
+		if waited >= reorderWait {
+			timer.Reset(reorderWait) // others are writing: check again later
+		}
 		n.turn.Wait()
 	}
 }

@@ -78,6 +78,8 @@ func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 func (h *fileHandle) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
 	ctx = detach(ctx)
 	n := h.node
+	n.writes.Add(1)
+	defer n.writes.Add(-1)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if err := n.write(ctx, data, off); err != nil {
