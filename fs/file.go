@@ -37,8 +37,10 @@ type fileNode struct {
 	mu   sync.Mutex
 	turn *sync.Cond // on mu: signalled when an appending file grows
 	// writes counts the write requests under way on this file, waiting
-	// for mu included (not guarded by mu).
-	writes atomic.Int32
+	// for mu included (not guarded by mu); waiting counts those of them
+	// waiting in awaitTurn (guarded by mu).
+	writes  atomic.Int32
+	waiting int32
 	// staleInode is set when the kernel's inode for this node holds a size
 	// that is not the file's: the next lookup answers with a fresh inode.
 	staleInode bool
@@ -282,6 +284,9 @@ func (n *fileNode) write(ctx context.Context, data []byte, off int64) error {
 		n.turn.Broadcast()
 		return nil
 	}
+	if n.seq != nil {
+		n.fsys.log.Info("write out of sequence", "path", n.logical(), "offset", off, "length", len(data), "size", n.size)
+	}
 	if err := n.ensureStaged(ctx); err != nil {
 		return err
 	}
@@ -300,10 +305,11 @@ func (n *fileNode) write(ctx context.Context, data []byte, off int64) error {
 // kernel sends writeback in parallel requests, which run concurrently. A
 // write that lands at most reorderWindow past the end of an appending file
 // waits up to reorderWait for the writes before it, rather than sending the
-// whole file to staging; while other writes to the file are under way (one
-// of them is likely the missing one, stalled by a loaded machine or by
-// the kernel throttling the spool's dirty pages) it waits up to
-// reorderMaxWait.
+// whole file to staging; while other writes to the file are under way and
+// not waiting themselves (one of them is likely the missing one, stalled by
+// a loaded machine or by the kernel throttling the spool's dirty pages) it
+// waits up to reorderMaxWait. (Writes that all wait for one the kernel has
+// not sent may be holding its background slots: those give up early.)
 const (
 	reorderWindow  = 16 << 20
 	reorderWait    = 200 * time.Millisecond
@@ -324,9 +330,11 @@ func (n *fileNode) awaitTurn(off int64) {
 		n.mu.Unlock()
 	})
 	defer timer.Stop()
+	n.waiting++
+	defer func() { n.waiting-- }()
 	for off > n.size && appendable() {
 		waited := time.Since(start)
-		if waited >= reorderMaxWait || (waited >= reorderWait && n.writes.Load() <= 1) {
+		if waited >= reorderMaxWait || (waited >= reorderWait && n.writes.Load() <= n.waiting) {
 			return
 		}
 		if waited >= reorderWait {
@@ -392,7 +400,12 @@ func (n *fileNode) ensureStaged(ctx context.Context) error {
 	if n.stage != nil {
 		return nil
 	}
-	n.fsys.log.Debug("staging for random access", "path", n.logical(), "size", n.size, "appending", n.seq != nil)
+	if n.seq != nil {
+		// Worth knowing: the whole file is sealed again at its commit.
+		n.fsys.log.Info("sequential upload turned into a staged file", "path", n.logical(), "size", n.size)
+	} else {
+		n.fsys.log.Debug("staging for random access", "path", n.logical(), "size", n.size)
+	}
 	f, err := os.CreateTemp(n.fsys.opts.StagingDir, "stage-*")
 	if err != nil {
 		return err

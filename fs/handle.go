@@ -33,6 +33,7 @@ func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 	n.mu.Lock()
 	if n.seq != nil {
 		// Reading back a file being appended: move it to staging first.
+		n.fsys.log.Info("read of a file being appended", "path", n.logical(), "offset", off, "length", len(dest))
 		if err := n.ensureStaged(ctx); err != nil {
 			n.mu.Unlock()
 			return nil, n.fail("read", err)
