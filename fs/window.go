@@ -58,11 +58,12 @@ type windowReader struct {
 
 // window is one fetched (or loading) window of the object.
 type window struct {
-	buf  []byte
-	n    int
-	err  error
-	done chan struct{} // closed when buf[:n] or err is set
-	refs int           // reads copying from buf; guarded by windowReader.mu
+	buf   []byte
+	n     int
+	err   error
+	done  chan struct{} // closed when buf[:n] or err is set
+	refs  int           // reads copying from buf; guarded by windowReader.mu
+	ahead bool          // fetched ahead of the reads, not for one
 }
 
 // errWindowReaderClosed reports a read after Close.
@@ -128,11 +129,32 @@ func (w *windowReader) ReadAt(p []byte, off int64) (int, error) {
 
 // acquire returns window k loaded and pinned (nil if no buffer is free
 // for it), after starting the fetch of the windows after it if reads are
-// sequential.
+// sequential. A window fetched ahead that failed is fetched once more
+// now that it is wanted, even if this read found it still loading.
 func (w *windowReader) acquire(k int64) (*window, error) {
+	for retried := false; ; retried = true {
+		win, err := w.pin(k)
+		if win == nil || err != nil {
+			return nil, err
+		}
+		<-win.done
+		if win.err == nil {
+			return win, nil
+		}
+		w.unpin(k, win, true)
+		if !win.ahead || retried {
+			return nil, win.err
+		}
+	}
+}
+
+// pin returns window k, loaded or loading, with a reference taken (nil if
+// no buffer is free for it), and starts fetching ahead if reads are
+// sequential.
+func (w *windowReader) pin(k int64) (*window, error) {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.closed {
-		w.mu.Unlock()
 		return nil, errWindowReaderClosed
 	}
 	sequential := k == w.last || k == w.last+1
@@ -157,15 +179,6 @@ func (w *windowReader) acquire(k int64) (*window, error) {
 			}
 		}
 	}
-	w.mu.Unlock()
-	if win == nil {
-		return nil, nil
-	}
-	<-win.done
-	if win.err != nil {
-		w.unpin(k, win, true)
-		return nil, win.err
-	}
 	return win, nil
 }
 
@@ -189,7 +202,7 @@ func (w *windowReader) startLocked(k, cur int64) *window {
 	if buf == nil {
 		return nil
 	}
-	win := &window{buf: buf, done: make(chan struct{})}
+	win := &window{buf: buf, done: make(chan struct{}), ahead: k != cur}
 	w.windows[k] = win
 	want := min(w.width, w.size-k*w.width)
 	w.fetches.Add(1)
