@@ -269,6 +269,7 @@ func (n *fileNode) write(ctx context.Context, data []byte, off int64) error {
 	if n.unlinked && n.handles == 0 {
 		return syscall.ESTALE
 	}
+	waitStart := time.Now()
 	n.awaitTurn(off)
 	if n.seq == nil && n.stage == nil && off == 0 && n.size == 0 {
 		if err := n.startAppend(ctx, true); err != nil {
@@ -285,7 +286,8 @@ func (n *fileNode) write(ctx context.Context, data []byte, off int64) error {
 		return nil
 	}
 	if n.seq != nil {
-		n.fsys.log.Info("write out of sequence", "path", n.logical(), "offset", off, "length", len(data), "size", n.size)
+		n.fsys.log.Info("write out of sequence", "path", n.logical(), "offset", off, "length", len(data), "size", n.size,
+			"waited", time.Since(waitStart).Round(time.Millisecond))
 	}
 	if err := n.ensureStaged(ctx); err != nil {
 		return err
@@ -312,7 +314,7 @@ func (n *fileNode) write(ctx context.Context, data []byte, off int64) error {
 // not sent may be holding its background slots: those give up early.)
 const (
 	reorderWindow  = 16 << 20
-	reorderWait    = 200 * time.Millisecond
+	reorderWait    = time.Second
 	reorderMaxWait = 5 * time.Second
 )
 
