@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -35,6 +36,11 @@ type fileNode struct {
 
 	mu   sync.Mutex
 	turn *sync.Cond // on mu: signalled when an appending file grows
+	// writes counts the write requests under way on this file, waiting
+	// for mu included (not guarded by mu); waiting counts those of them
+	// waiting in awaitTurn (guarded by mu).
+	writes  atomic.Int32
+	waiting int32
 	// staleInode is set when the kernel's inode for this node holds a size
 	// that is not the file's: the next lookup answers with a fresh inode.
 	staleInode bool
@@ -289,6 +295,7 @@ func (n *fileNode) write(ctx context.Context, data []byte, off int64) error {
 	if n.unlinked && n.handles == 0 {
 		return syscall.ESTALE
 	}
+	waitStart := time.Now()
 	n.awaitTurn(off)
 	if n.seq == nil && n.stage == nil && off == 0 && n.size == 0 {
 		if err := n.startAppend(ctx, true); err != nil {
@@ -303,6 +310,10 @@ func (n *fileNode) write(ctx context.Context, data []byte, off int64) error {
 		n.dirty = true
 		n.turn.Broadcast()
 		return nil
+	}
+	if n.seq != nil {
+		n.fsys.log.Info("write out of sequence", "path", n.logical(), "offset", off, "length", len(data), "size", n.size,
+			"waited", time.Since(waitStart).Round(time.Millisecond))
 	}
 	if err := n.ensureStaged(ctx); err != nil {
 		return err
@@ -322,27 +333,41 @@ func (n *fileNode) write(ctx context.Context, data []byte, off int64) error {
 // kernel sends writeback in parallel requests, which run concurrently. A
 // write that lands at most reorderWindow past the end of an appending file
 // waits up to reorderWait for the writes before it, rather than sending the
-// whole file to staging.
+// whole file to staging; while other writes to the file are under way and
+// not waiting themselves (one of them is likely the missing one, stalled by
+// a loaded machine or by the kernel throttling the spool's dirty pages) it
+// waits up to reorderMaxWait. (Writes that all wait for one the kernel has
+// not sent may be holding its background slots: those give up early.)
 const (
-	reorderWindow = 16 << 20
-	reorderWait   = 200 * time.Millisecond
+	reorderWindow  = 16 << 20
+	reorderWait    = time.Second
+	reorderMaxWait = 5 * time.Second
 )
 
 // awaitTurn waits (releasing n.mu) until the file's end reaches off, the
-// file stops being appendable, or reorderWait passes.
+// file stops being appendable, or the wait is over.
 func (n *fileNode) awaitTurn(off int64) {
 	appendable := func() bool { return n.seq != nil || (n.stage == nil && n.size == 0) }
 	if off <= n.size || off-n.size > reorderWindow || !appendable() {
 		return
 	}
-	deadline := time.Now().Add(reorderWait)
+	start := time.Now()
 	timer := time.AfterFunc(reorderWait, func() {
 		n.mu.Lock()
 		n.turn.Broadcast()
 		n.mu.Unlock()
 	})
 	defer timer.Stop()
-	for off > n.size && appendable() && time.Now().Before(deadline) {
+	n.waiting++
+	defer func() { n.waiting-- }()
+	for off > n.size && appendable() {
+		waited := time.Since(start)
+		if waited >= reorderMaxWait || (waited >= reorderWait && n.writes.Load() <= n.waiting) {
+			return
+		}
+		if waited >= reorderWait {
+			timer.Reset(reorderWait) // others are writing: check again later
+		}
 		n.turn.Wait()
 	}
 }
@@ -403,7 +428,12 @@ func (n *fileNode) ensureStaged(ctx context.Context) error {
 	if n.stage != nil {
 		return nil
 	}
-	n.fsys.log.Debug("staging for random access", "path", n.logical(), "size", n.size, "appending", n.seq != nil)
+	if n.seq != nil {
+		// Worth knowing: the whole file is sealed again at its commit.
+		n.fsys.log.Info("sequential upload turned into a staged file", "path", n.logical(), "size", n.size)
+	} else {
+		n.fsys.log.Debug("staging for random access", "path", n.logical(), "size", n.size)
+	}
 	f, err := os.CreateTemp(n.fsys.opts.StagingDir, "stage-*")
 	if err != nil {
 		return err
@@ -511,6 +541,9 @@ func (n *fileNode) uploadStaged(ctx context.Context) (remote.Info, error) {
 	}
 	info, err := seq.upload.Commit(ctx, cond)
 	if err != nil {
+		// A Commit that failed as unavailable leaves the upload open (and
+		// with S3 its parts on the server): nothing retries it after this.
+		seq.upload.Abort()
 		if errors.Is(err, remote.ErrPreconditionFailed) {
 			n.fsys.log.Error("upload refused: the object was changed by another writer since it was read", "path", n.logical(), "err", err)
 		}

@@ -33,6 +33,7 @@ func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 	n.mu.Lock()
 	if n.seq != nil {
 		// Reading back a file being appended: move it to staging first.
+		n.fsys.log.Info("read of a file being appended", "path", n.logical(), "offset", off, "length", len(dest))
 		if err := n.ensureStaged(ctx); err != nil {
 			n.mu.Unlock()
 			return nil, n.fail("read", err)
@@ -78,6 +79,8 @@ func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 func (h *fileHandle) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
 	ctx = detach(ctx)
 	n := h.node
+	n.writes.Add(1)
+	defer n.writes.Add(-1)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if err := n.write(ctx, data, off); err != nil {

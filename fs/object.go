@@ -77,8 +77,9 @@ func (f *filesystem) verifyObject(ctx context.Context, logical string, open func
 		src = spool
 	default:
 		// Too large to spool: read it in windows, so that sequential reads
-		// cost one ranged request per window, not one per FUSE read.
-		w := newWindowReader(obj, v.info.Size, readWindow, f.reserve)
+		// cost one ranged request per window, not one per FUSE read, and
+		// fetch the next windows while the current one is read.
+		w := newWindowReader(obj, v.info.Size, readWindow, f.readAhead(), f.reserve)
 		v.closers = append(v.closers, w)
 		src = w
 	}

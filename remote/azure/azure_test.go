@@ -30,6 +30,7 @@ func testAzureSpecific(t *testing.T, endpoint string) {
 	t.Run("SpoolCleanup", func(t *testing.T) { testSpoolCleanup(t, endpoint) })
 	t.Run("RecommitAfterUnavailable", func(t *testing.T) { testRecommit(t, endpoint) })
 	t.Run("NewErrors", func(t *testing.T) { testNewErrors(t, endpoint) })
+	t.Run("BlocksStagedWhileWriting", func(t *testing.T) { testBlocksStagedWhileWriting(t, endpoint) })
 }
 
 // put uploads data to key under cond.
@@ -241,6 +242,13 @@ func testRecommit(t *testing.T, endpoint string) {
 			}
 			if _, err := up.Write(data); err != nil {
 				t.Fatal(err)
+			}
+			if stream := up.(*spoolUpload).stream; stream != nil {
+				// Let the blocks staged in the background land first, so
+				// that the failure hits Commit's own request.
+				if err := stream.stop(t.Context()); err != nil {
+					t.Fatal(err)
+				}
 			}
 			ft.failures.Store(1)
 			if _, err := up.Commit(t.Context(), remote.Condition{IfAbsent: true}); !errors.Is(err, remote.ErrUnavailable) {

@@ -38,7 +38,7 @@ func (s *Store) commit(ctx context.Context, key, name string, f *os.File, size i
 	}
 	client := s.blob(name)
 	var info remote.Info
-	if size <= singlePutMax {
+	if size <= s.singlePutMax {
 		actx, cancel := context.WithTimeout(ctx, s.transferTimeout(size))
 		defer cancel()
 		resp, err := client.Upload(actx, section(f, 0, size), &blockblob.UploadOptions{
@@ -86,14 +86,14 @@ func commitError(ctx context.Context, key string, cond remote.Condition, err err
 func (s *Store) stageBlocks(ctx context.Context, key string, client *blockblob.Client, f *os.File, size int64) ([]string, error) {
 	var uploadID [16]byte
 	rand.Read(uploadID[:])
-	count := int((size + blockSize - 1) / blockSize)
+	count := int((size + s.blockSize - 1) / s.blockSize)
 	ids := make([]string, count)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(stageParallelism)
 	for i := range count {
 		ids[i] = blockID(uploadID, uint32(i))
-		off := int64(i) * blockSize
-		n := min(blockSize, size-off)
+		off := int64(i) * s.blockSize
+		n := min(s.blockSize, size-off)
 		g.Go(func() error {
 			actx, cancel := context.WithTimeout(gctx, s.transferTimeout(n))
 			defer cancel()

@@ -37,6 +37,13 @@ type Store struct {
 	readCtx    context.Context
 	cancelRead context.CancelFunc
 	closed     atomic.Bool
+
+	// singlePutMax and blockSize are the constants of the same names,
+	// kept here so that tests can stream blocks with smaller objects.
+	singlePutMax int64
+	blockSize    int64
+	// blockSlots bounds the blocks of all uploads staged in the background.
+	blockSlots chan struct{}
 }
 
 var _ remote.Store = (*Store)(nil)
@@ -60,6 +67,9 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		requestTimeout: cfg.RequestTimeout,
 		log:            cfg.Logger,
 		listPageSize:   defaultListPageSize,
+		singlePutMax:   singlePutMax,
+		blockSize:      blockSize,
+		blockSlots:     make(chan struct{}, stageParallelism),
 	}
 	if cfg.AccessTier != "" {
 		tier := blob.AccessTier(cfg.AccessTier)

@@ -33,9 +33,10 @@ type spoolUpload struct {
 	isMarker bool
 	file     *os.File // never reassigned; removed when the upload is done
 
-	mu   sync.Mutex
-	size int64
-	done bool
+	mu     sync.Mutex
+	size   int64
+	stream *blockStream // set once size passes singlePutMax
+	done   bool
 }
 
 // Write appends p to the spool file. A directory marker takes no bytes.
@@ -52,6 +53,12 @@ func (u *spoolUpload) Write(p []byte) (int, error) {
 	u.size += int64(n)
 	if err != nil {
 		return n, opError("write", u.key, err)
+	}
+	if u.stream == nil && u.size > u.store.singlePutMax {
+		u.stream = u.store.startStream(u.key, u.name, u.file)
+	}
+	if u.stream != nil {
+		u.stream.grew(u.size)
 	}
 	return n, nil
 }
@@ -84,11 +91,22 @@ func (u *spoolUpload) Commit(ctx context.Context, cond remote.Condition) (remote
 	if u.store.closed.Load() {
 		return remote.Info{}, opError("commit", u.key, errClosed)
 	}
-	info, err := u.store.commit(ctx, u.key, u.name, u.file, u.size, cond)
+	var info remote.Info
+	var err error
+	if u.stream == nil {
+		info, err = u.store.commit(ctx, u.key, u.name, u.file, u.size, cond)
+	} else if err = u.stream.stop(ctx); err != nil {
+		err = opError("commit", u.key, err)
+	} else {
+		info, err = u.stream.finish(ctx, u.size, cond)
+	}
 	if errors.Is(err, remote.ErrUnavailable) {
 		return remote.Info{}, err
 	}
 	u.done = true
+	if u.stream != nil {
+		u.stream.close()
+	}
 	if discardErr := u.discard(); discardErr != nil {
 		u.store.log.Warn("azure: remove spool file", "key", u.key, "err", discardErr)
 	}
@@ -103,6 +121,9 @@ func (u *spoolUpload) Abort() error {
 		return nil
 	}
 	u.done = true
+	if u.stream != nil {
+		u.stream.close()
+	}
 	return u.discard()
 }
 

@@ -57,6 +57,9 @@ func newClient(ctx context.Context, cfg Config) (*awss3.Client, error) {
 		// Reads are ranged and the layer above authenticates every byte:
 		// checksums of whole objects cannot be checked on a range anyway.
 		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+		if !cfg.SignPayload {
+			o.APIOptions = append(o.APIOptions, addSkipPayloadHash)
+		}
 	}), nil
 }
 

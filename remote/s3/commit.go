@@ -2,8 +2,6 @@ package s3
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -18,29 +16,6 @@ import (
 
 	"github.com/sealfs/sealfs/remote"
 )
-
-// commit sends size bytes of body (nil for a marker) to key, subject to
-// cond: in one PutObject up to singlePutMax, as a multipart upload above.
-func (s *Store) commit(ctx context.Context, key string, body io.ReaderAt, size int64, cond remote.Condition) (remote.Info, error) {
-	if cond.IfAbsent && cond.IfMatch != "" {
-		return remote.Info{}, opError("commit", key, errContradictoryCondition)
-	}
-	if err := s.ready(ctx); err != nil {
-		return remote.Info{}, opError("commit", key, err)
-	}
-	var info remote.Info
-	var err error
-	if size > s.singlePutMax {
-		info, err = s.putMultipart(ctx, key, body, size, cond)
-	} else {
-		info, err = s.putObject(ctx, key, body, size, cond)
-	}
-	if cond.IfMatch != "" && errors.Is(err, remote.ErrNotFound) {
-		// S3 answers If-Match on a missing key with 404.
-		return remote.Info{}, fmt.Errorf("s3: commit %q: object does not exist: %w", key, remote.ErrPreconditionFailed)
-	}
-	return info, err
-}
 
 // putObject sends the object in one request.
 func (s *Store) putObject(ctx context.Context, key string, body io.ReaderAt, size int64, cond remote.Condition) (remote.Info, error) {

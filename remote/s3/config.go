@@ -34,6 +34,17 @@ type Config struct {
 	// StorageClass is the storage class of new objects; "" means the
 	// bucket's default.
 	StorageClass string
+	// SignPayload includes a SHA-256 of every request body in the SigV4
+	// signature. By default bodies are sent as UNSIGNED-PAYLOAD with a
+	// CRC32 content checksum (x-amz-checksum-crc32, itself a signed
+	// header) that the server verifies, which is what the SDK does over
+	// HTTPS anyway: the envelope's AEAD authenticates every byte end to
+	// end, and skipping the hash saves a SHA-256 pass over every upload
+	// here and its check on the server. Over plain HTTP the signed hash
+	// also makes the server refuse a body altered in transit (sealfs would
+	// otherwise store it and refuse it when read); set this there if the
+	// network is not trusted. Does not apply to HTTPS.
+	SignPayload bool
 	// CreateBucket creates the bucket if it does not exist. Meant for tests.
 	CreateBucket bool
 	// SpoolDir is the directory where uploads are staged before they are

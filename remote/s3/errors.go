@@ -25,6 +25,9 @@ var (
 	errContradictoryCondition = fmt.Errorf("condition sets both IfAbsent and IfMatch: %w", errors.ErrUnsupported)
 	// errIfAbsentDelete rejects Delete with Condition.IfAbsent, which has no meaning there.
 	errIfAbsentDelete = fmt.Errorf("IfAbsent is not a delete condition: %w", errors.ErrUnsupported)
+	// errNoSuchUpload reports that a multipart upload is gone: completed
+	// by an attempt whose answer was lost, or aborted.
+	errNoSuchUpload = errors.New("multipart upload does not exist")
 	// errMarkerData rejects bytes written to a directory marker.
 	errMarkerData = fmt.Errorf("a directory marker holds no data: %w", remote.ErrInvalidKey)
 )
@@ -65,6 +68,8 @@ func classify(err error) error {
 	switch code {
 	case "NoSuchBucket":
 		return errNoSuchBucket
+	case "NoSuchUpload":
+		return errNoSuchUpload
 	case "SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "OperationAborted":
 		return remote.ErrUnavailable
 	case "ConditionalRequestConflict", "PreconditionFailed":

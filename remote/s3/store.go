@@ -44,6 +44,13 @@ type Store struct {
 	life      context.Context
 	closeLife context.CancelFunc
 	closeOnce sync.Once
+
+	// partSlots bounds the parts of all uploads sent in the background.
+	partSlots chan struct{}
+	// streams are the multipart uploads not yet completed or aborted:
+	// Close aborts them.
+	streamsMu sync.Mutex
+	streams   map[*partStream]struct{}
 }
 
 var _ remote.Store = (*Store)(nil)
@@ -78,6 +85,8 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		partSize:     partSize,
 		life:         life,
 		closeLife:    closeLife,
+		partSlots:    make(chan struct{}, partsInFlight),
+		streams:      make(map[*partStream]struct{}),
 	}
 	if err := s.checkBucket(ctx, cfg.Region, cfg.CreateBucket); err != nil {
 		closeLife()
@@ -86,9 +95,13 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// Close cancels the reads in progress; operations after Close fail.
+// Close cancels the reads in progress and aborts the multipart uploads of
+// uploads neither committed nor aborted; operations after Close fail.
 func (s *Store) Close() error {
-	s.closeOnce.Do(s.closeLife)
+	s.closeOnce.Do(func() {
+		s.closeLife()
+		s.abortStreams()
+	})
 	return nil
 }
 
