@@ -132,7 +132,9 @@ func (n *fileNode) setCommitted(info remote.Info) {
 
 // Setattr changes size (truncate), mode and times. Mode and times are kept
 // in memory only: the object format stores neither. A truncate through a
-// path (no open handle) is committed at once.
+// path (truncate(2): no file handle) is committed at once, also while
+// handles are open: no flush or fsync of theirs is bound to follow, and
+// the kernel may still be releasing a handle already closed.
 func (n *fileNode) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
 	ctx = detach(ctx)
 	if e := n.fsys.checkOwner(in); e != 0 {
@@ -150,9 +152,13 @@ func (n *fileNode) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.Set
 		if err := n.truncate(ctx, int64(sz)); err != nil {
 			return n.fail("truncate", err)
 		}
-		if n.handles == 0 {
+		if fh == nil || n.handles == 0 {
 			err := n.commit(ctx)
-			n.dropPending()
+			if n.handles == 0 && (err != nil || !n.pending) {
+				// Nothing left to keep: the staged copy of an
+				// acknowledged write-back version stays for its upload.
+				n.dropPending()
+			}
 			if err != nil {
 				return n.fail("truncate", err)
 			}
@@ -615,7 +621,7 @@ func (n *fileNode) dropPending() {
 }
 
 // releaseHandle is called when a handle closes for good.
-func (n *fileNode) releaseHandle(h *fileHandle) {
+func (n *fileNode) releaseHandle(ctx context.Context, h *fileHandle) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if h.pinned != nil {
@@ -627,7 +633,11 @@ func (n *fileNode) releaseHandle(h *fileHandle) {
 		return
 	}
 	if n.dirty && !n.unlinked {
-		n.fsys.log.Error("unsaved changes discarded: the last upload failed and the file was closed", "path", n.logical())
+		// Writes that no flush or fsync followed (a shared mapping's pages,
+		// written back as it goes) or whose upload failed: commit them now.
+		if err := n.commit(ctx); err != nil {
+			n.fsys.log.Error("unsaved changes discarded: their upload failed and the file was closed", "path", n.logical(), "err", err)
+		}
 	}
 	if n.pending {
 		n.abortAppend() // the staged, acknowledged copy stays for its upload

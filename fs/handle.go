@@ -112,8 +112,9 @@ func (h *fileHandle) sync(ctx context.Context, op string) syscall.Errno {
 	return 0
 }
 
-// Release drops the handle once the kernel is done with it.
+// Release drops the handle once the kernel is done with it, committing
+// changes that no flush followed (pages of a shared mapping).
 func (h *fileHandle) Release(ctx context.Context) syscall.Errno {
-	h.node.releaseHandle(h)
+	h.node.releaseHandle(detach(ctx), h)
 	return 0
 }

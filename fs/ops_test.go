@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/sealfs/sealfs/envelope"
+	sealfs "github.com/sealfs/sealfs/fs"
 )
 
 func TestFileSizesRoundTrip(t *testing.T) {
@@ -442,3 +443,81 @@ func TestLargeFile(t *testing.T) {
 }
 
 func itoa(n int) string { return fmtInt(n) }
+
+// truncate(2) is committed at once, also while a handle of the file is
+// still open in the kernel (here a mapping, whose release comes with no
+// flush, as after close(2) the kernel may release a handle later): that
+// release must not discard it. With write-back, the acknowledged
+// truncation is journaled and uploaded.
+func TestTruncateByPathWhileOpen(t *testing.T) {
+	for _, writeBack := range []bool{false, true} {
+		t.Run(map[bool]string{false: "write-through", true: "write-back"}[writeBack], func(t *testing.T) {
+			m := newMount(t, 4096)
+			if writeBack {
+				m.unmount()
+				m.writeBack = sealfs.NewWriteBack()
+				m.mount()
+			}
+			data := randomBytes(30_000)
+			writeFile(t, m.path("t"), data)
+			f, err := os.Open(m.path("t"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			mapped, err := unix.Mmap(int(f.Fd()), 0, 4096, unix.PROT_READ, unix.MAP_SHARED)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Close(); err != nil { // flush; the mapping keeps the handle
+				t.Fatal(err)
+			}
+			if err := os.Truncate(m.path("t"), 12_345); err != nil {
+				t.Fatal(err)
+			}
+			if err := unix.Munmap(mapped); err != nil { // release, without a flush
+				t.Fatal(err)
+			}
+			m.remount()
+			if got := mustRead(t, m.path("t")); !bytes.Equal(got, data[:12_345]) {
+				t.Fatalf("after remount: len %d, want 12345 bytes of the original", len(got))
+			}
+			if err := os.Truncate(m.path("t"), 10_000); err != nil { // no handle open
+				t.Fatal(err)
+			}
+			m.remount()
+			if got := mustRead(t, m.path("t")); !bytes.Equal(got, data[:10_000]) {
+				t.Fatalf("after remount: len %d, want 10000 bytes of the original", len(got))
+			}
+		})
+	}
+}
+
+// Changes written through a shared mapping after close(2) reach the store:
+// the kernel writes the pages back when the mapping goes and then releases
+// the handle, with no flush or fsync after them.
+func TestMmapWriteAfterClose(t *testing.T) {
+	m := newMount(t, 4096)
+	data := randomBytes(20_000)
+	writeFile(t, m.path("m"), data)
+	f, err := os.OpenFile(m.path("m"), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mapped, err := unix.Mmap(int(f.Fd()), 0, 8192, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	patch := randomBytes(1000)
+	copy(mapped[5000:], patch)
+	copy(data[5000:], patch)
+	if err := unix.Munmap(mapped); err != nil {
+		t.Fatal(err)
+	}
+	m.remount()
+	if got := mustRead(t, m.path("m")); !bytes.Equal(got, data) {
+		t.Fatal("a write through a mapping after close was lost")
+	}
+}
