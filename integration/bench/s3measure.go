@@ -14,9 +14,10 @@ import (
 // -hang-timeout is 0.
 const defaultUploadTimeout = 30 * time.Minute
 
-// requestSample is what sealfs sent to MinIO during one workload of one
-// repetition.
+// requestSample is what one target sent to MinIO during one workload of
+// one repetition.
 type requestSample struct {
+	Target   string        `json:"target"`
 	Workload string        `json:"workload"`
 	Rep      int           `json:"rep"`
 	Files    int           `json:"files"`
@@ -28,7 +29,7 @@ type s3Bench struct {
 	cfg     config
 	targets []*target // sealfs, rclone, s3fs
 	rclone  *rcloneMount
-	proxy   *countingProxy // in front of MinIO, for sealfs only
+	proxies map[string]*countingProxy // in front of MinIO, one per target
 	logger  *slog.Logger
 
 	requests []requestSample
@@ -96,7 +97,7 @@ func (b *s3Bench) measure(ctx context.Context) ([]sample, bool, error) {
 }
 
 // runOne runs one workload on one target under the hang watch, waiting for
-// rclone's uploads inside the measured time, and records sealfs's requests.
+// rclone's uploads inside the measured time, and records its requests.
 func (b *s3Bench) runOne(ctx context.Context, load workload, t *target, w *workspace, rep int) (float64, time.Duration, error) {
 	uploads := 0
 	var before rcloneStats
@@ -109,8 +110,8 @@ func (b *s3Bench) runOne(ctx context.Context, load workload, t *target, w *works
 			}
 		}
 	}
-	if t.name == targetSealfs {
-		mergeCounts(b.idle, b.proxy.take())
+	if idle := b.proxies[t.name].take(); t.name == targetSealfs {
+		mergeCounts(b.idle, idle)
 	}
 	stopWatch := func() bool { return false }
 	if t.daemon != nil && b.cfg.hangTimeout > 0 {
@@ -127,11 +128,9 @@ func (b *s3Bench) runOne(ctx context.Context, load workload, t *target, w *works
 	if err != nil {
 		return 0, 0, fmt.Errorf("rep %d, %s on %s: %w", rep, load.name, t.name, err)
 	}
-	if t.name == targetSealfs {
-		b.requests = append(b.requests, requestSample{
-			Workload: load.name, Rep: rep, Files: filesTouched(load.name, b.cfg), Counts: b.proxy.take(),
-		})
-	}
+	b.requests = append(b.requests, requestSample{
+		Target: t.name, Workload: load.name, Rep: rep, Files: filesTouched(load.name, b.cfg), Counts: b.proxies[t.name].take(),
+	})
 	return value, spent, nil
 }
 

@@ -51,9 +51,9 @@ type rcloneStats struct {
 }
 
 // writeRcloneConfig writes an rclone config file into base with an s3
-// remote "base" on m and a crypt remote "sec" under bench/rclone, with a
-// random password.
-func writeRcloneConfig(ctx context.Context, base string, m *minioServer) (string, error) {
+// remote "base" on m reached at endpoint and a crypt remote "sec" under
+// bench/rclone, with a random password.
+func writeRcloneConfig(ctx context.Context, base, endpoint string, m *minioServer) (string, error) {
 	password, err := randomHex(32)
 	if err != nil {
 		return "", err
@@ -65,7 +65,7 @@ func writeRcloneConfig(ctx context.Context, base string, m *minioServer) (string
 	config := strings.Join([]string{
 		"[base]", "type = s3", "provider = Minio", "env_auth = false",
 		"access_key_id = " + m.accessKey, "secret_access_key = " + m.secretKey,
-		"endpoint = " + m.endpoint, "",
+		"endpoint = " + endpoint, "",
 		"[sec]", "type = crypt", "remote = base:" + benchBucket + "/" + rclonePrefix,
 		"password = " + strings.TrimSpace(obscured), "",
 	}, "\n")

@@ -15,7 +15,7 @@ var s3RatioPairs = [][2]string{{targetSealfs, targetRclone}, {targetSealfs, targ
 // s3Results is everything the S3 comparison reports.
 type s3Results struct {
 	results
-	Requests              []requestSample `json:"sealfs_requests"`
+	Requests              []requestSample `json:"requests"` // every target's
 	RequestsOutsidePhases requestCounts   `json:"sealfs_requests_outside_phases"`
 }
 
@@ -55,7 +55,7 @@ func formatS3Report(w *strings.Builder, r s3Results) {
 	} else {
 		fmt.Fprintln(w, "caches: NOT dropped (needs root): cold reads may have been served from the page cache")
 	}
-	fmt.Fprintln(w, "rclone writes are timed until uploaded (core/stats transfers); sealfs talks to MinIO through a counting proxy")
+	fmt.Fprintln(w, "rclone writes are timed until uploaded (core/stats transfers); every target talks to MinIO through its own counting proxy")
 	fmt.Fprintln(w, "MB/s = 10^6 bytes per second; a ratio above 1 means sealfs is faster")
 	fmt.Fprintln(w)
 
@@ -105,12 +105,20 @@ func formatS3Report(w *strings.Builder, r s3Results) {
 	formatRequests(w, r)
 }
 
-// formatRequests prints sealfs's requests to MinIO per file of each
-// workload, by operation, averaged over the repetitions.
+// formatRequests prints every target's requests to MinIO per file of each
+// workload, then sealfs's by operation, averaged over the repetitions.
 func formatRequests(w *strings.Builder, r s3Results) {
-	if len(r.Requests) == 0 {
+	formatRequestsByTarget(w, r)
+	var sealfs []requestSample
+	for _, rs := range r.Requests {
+		if rs.Target == targetSealfs {
+			sealfs = append(sealfs, rs)
+		}
+	}
+	if len(sealfs) == 0 {
 		return
 	}
+	r.Requests = sealfs
 	all := make([]requestCounts, 0, len(r.Requests))
 	for _, rs := range r.Requests {
 		all = append(all, rs.Counts)
@@ -162,6 +170,31 @@ func formatRequests(w *strings.Builder, r s3Results) {
 		}
 		fmt.Fprintf(w, "sealfs requests between its measured phases (mount, background): %s\n", strings.Join(parts, ", "))
 	}
+}
+
+// formatRequestsByTarget prints the requests per file that each target
+// sent to MinIO in each workload, averaged over the repetitions.
+func formatRequestsByTarget(w *strings.Builder, r s3Results) {
+	if len(r.Requests) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nrequests to MinIO per file (seq: per %s file), every target, mean over %d reps:\n", formatSize(r.Settings.SeqSize), r.Settings.Reps)
+	rows := [][]string{append([]string{"workload"}, s3Targets...)}
+	for _, summary := range r.Workloads {
+		row := []string{summary.Name}
+		for _, name := range s3Targets {
+			total, files := 0, 0
+			for _, rs := range r.Requests {
+				if rs.Workload == summary.Name && rs.Target == name {
+					total += rs.Counts.total()
+					files += rs.Files
+				}
+			}
+			row = append(row, perFile(total, files))
+		}
+		rows = append(rows, row)
+	}
+	writeTable(w, rows, 1)
 }
 
 // perFile formats count/files with two decimals, or "-" for none.

@@ -43,8 +43,12 @@ func TestFormatS3Report(t *testing.T) {
 			Workloads: summarizeS3(samples),
 			Samples:   samples,
 		},
-		Requests: []requestSample{{Workload: "orthanc write", Rep: 1, Files: 4,
-			Counts: requestCounts{"PUT PutObject": 4, "HEAD HeadObject": 2}}},
+		Requests: []requestSample{
+			{Target: targetSealfs, Workload: "orthanc write", Rep: 1, Files: 4,
+				Counts: requestCounts{"PUT PutObject": 4, "HEAD HeadObject": 2}},
+			{Target: targetRclone, Workload: "orthanc write", Rep: 1, Files: 4,
+				Counts: requestCounts{"PUT PutObject": 4, "HEAD HeadObject": 8, "GET ListObjectsV2": 4}},
+		},
 		RequestsOutsidePhases: requestCounts{"HEAD HeadBucket": 1},
 	}
 	var b strings.Builder
@@ -56,6 +60,8 @@ func TestFormatS3Report(t *testing.T) {
 		"orthanc write  4            1.50             0.50           1.00",
 		"orthanc write      6",
 		"HEAD HeadBucket 1",
+		"every target",
+		"orthanc write        1.50    4.00     -",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)

@@ -10,9 +10,10 @@ import (
 	"path/filepath"
 )
 
-// runS3 is the S3 comparison (-s3): one MinIO; sealfs (through a counting
-// proxy), rclone crypt and s3fs mounted on it at once; the file workloads
-// interleaved; the figures, ratios and sealfs's request counts printed.
+// runS3 is the S3 comparison (-s3): one MinIO; sealfs, rclone crypt and
+// s3fs mounted on it at once, each through its own counting proxy (so each
+// pays the same extra hop and each one's requests are counted); the file
+// workloads interleaved; the figures, ratios and request counts printed.
 func runS3(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger) (err error) {
 	wd, err := openWorkdir(cfg.workdir)
 	if err != nil {
@@ -26,7 +27,7 @@ func runS3(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 		made    []string
 		targets []*target
 		minio   *minioServer
-		proxy   *countingProxy
+		proxies = map[string]*countingProxy{}
 	)
 	defer func() {
 		var errs []error
@@ -35,7 +36,7 @@ func runS3(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 				errs = append(errs, d.stop())
 			}
 		}
-		if proxy != nil {
+		for _, proxy := range proxies {
 			errs = append(errs, proxy.close())
 		}
 		if minio != nil {
@@ -72,8 +73,10 @@ func runS3(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 	if minio, err = startMinIO(ctx, filepath.Join(minioDir, "data"), filepath.Join(minioDir, "minio.log")); err != nil {
 		return err
 	}
-	if proxy, err = startCountingProxy(minio.endpoint); err != nil {
-		return err
+	for _, name := range s3Targets {
+		if proxies[name], err = startCountingProxy(minio.endpoint); err != nil {
+			return err
+		}
 	}
 	dirs := map[string]string{}
 	for _, name := range s3Targets {
@@ -81,7 +84,7 @@ func runS3(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 			return err
 		}
 	}
-	rcloneConfig, err := writeRcloneConfig(ctx, dirs[targetRclone], minio)
+	rcloneConfig, err := writeRcloneConfig(ctx, dirs[targetRclone], proxies[targetRclone].endpoint(), minio)
 	if err != nil {
 		return err
 	}
@@ -90,7 +93,7 @@ func runS3(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 	}
 
 	logger.Info("setting up", "target", targetSealfs)
-	sealfs, err := setUpSealfsS3(ctx, dirs[targetSealfs], binary, proxy.endpoint(), minio)
+	sealfs, err := setUpSealfsS3(ctx, dirs[targetSealfs], binary, proxies[targetSealfs].endpoint(), minio)
 	if err != nil {
 		return err
 	}
@@ -102,18 +105,18 @@ func runS3(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 	}
 	targets = append(targets, rclone.target)
 	logger.Info("setting up", "target", targetS3fs)
-	s3fs, err := setUpS3fs(ctx, dirs[targetS3fs], minio)
+	s3fs, err := setUpS3fs(ctx, dirs[targetS3fs], proxies[targetS3fs].endpoint(), minio)
 	if err != nil {
 		return err
 	}
 	targets = append(targets, s3fs)
 
-	bench := &s3Bench{cfg: cfg, targets: targets, rclone: rclone, proxy: proxy, logger: logger, idle: requestCounts{}}
+	bench := &s3Bench{cfg: cfg, targets: targets, rclone: rclone, proxies: proxies, logger: logger, idle: requestCounts{}}
 	samples, dropped, err := bench.measure(ctx)
 	if err != nil {
 		return err
 	}
-	mergeCounts(bench.idle, proxy.take())
+	mergeCounts(bench.idle, proxies[targetSealfs].take())
 	r := s3Results{
 		results: results{
 			Settings: settings{

@@ -93,8 +93,8 @@ func setUpSealfsS3(ctx context.Context, base, binary, endpoint string, m *minioS
 }
 
 // setUpS3fs writes a password file and mounts s3fs (unencrypted) on its own
-// bucket in the foreground.
-func setUpS3fs(ctx context.Context, base string, m *minioServer) (*target, error) {
+// bucket of m, reached at endpoint, in the foreground.
+func setUpS3fs(ctx context.Context, base, endpoint string, m *minioServer) (*target, error) {
 	passwd, mountpoint := filepath.Join(base, "passwd"), filepath.Join(base, mountDirName)
 	if err := makeDirs(mountpoint); err != nil {
 		return nil, err
@@ -103,7 +103,7 @@ func setUpS3fs(ctx context.Context, base string, m *minioServer) (*target, error
 		return nil, fmt.Errorf("s3fs password file: %w", err)
 	}
 	command, args := withoutScrubbed(os.Environ(), "s3fs", s3fsBucket, mountpoint, "-f",
-		"-o", "passwd_file="+passwd+",url="+m.endpoint+",use_path_request_style")
+		"-o", "passwd_file="+passwd+",url="+endpoint+",use_path_request_style")
 	d, err := startDaemon(ctx, targetS3fs, filepath.Join(base, "s3fs.log"), mountpoint, "fuse.s3fs", s3fsCleanExits, command, args...)
 	if err != nil {
 		return nil, err
