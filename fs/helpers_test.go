@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -71,6 +72,19 @@ func (l *eventLog) count(kind keyring.EventKind) int {
 		}
 	}
 	return n
+}
+
+// TestMain runs the tests, or the body of a helper process that a test
+// started from this binary.
+func TestMain(m *testing.M) {
+	if spec, ok := os.LookupEnv("SEALFS_MAPPER"); ok {
+		if err := runMapper(spec); err != nil {
+			fmt.Fprintln(os.Stderr, "mapper:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
 }
 
 func requireFUSE(t *testing.T) {

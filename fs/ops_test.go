@@ -1,11 +1,17 @@
 package fs_test
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -460,23 +466,11 @@ func TestTruncateByPathWhileOpen(t *testing.T) {
 			}
 			data := randomBytes(30_000)
 			writeFile(t, m.path("t"), data)
-			f, err := os.Open(m.path("t"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			mapped, err := unix.Mmap(int(f.Fd()), 0, 4096, unix.PROT_READ, unix.MAP_SHARED)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := f.Close(); err != nil { // flush; the mapping keeps the handle
-				t.Fatal(err)
-			}
+			mapping := startMapper(t, m.path("t"), 4096, nil, 0) // its close flushed
 			if err := os.Truncate(m.path("t"), 12_345); err != nil {
 				t.Fatal(err)
 			}
-			if err := unix.Munmap(mapped); err != nil { // release, without a flush
-				t.Fatal(err)
-			}
+			mapping.unmap(t) // release, without a flush
 			m.remount()
 			if got := mustRead(t, m.path("t")); !bytes.Equal(got, data[:12_345]) {
 				t.Fatalf("after remount: len %d, want 12345 bytes of the original", len(got))
@@ -499,25 +493,95 @@ func TestMmapWriteAfterClose(t *testing.T) {
 	m := newMount(t, 4096)
 	data := randomBytes(20_000)
 	writeFile(t, m.path("m"), data)
-	f, err := os.OpenFile(m.path("m"), os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mapped, err := unix.Mmap(int(f.Fd()), 0, 8192, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
 	patch := randomBytes(1000)
-	copy(mapped[5000:], patch)
 	copy(data[5000:], patch)
-	if err := unix.Munmap(mapped); err != nil {
-		t.Fatal(err)
-	}
+	startMapper(t, m.path("m"), 8192, patch, 5000).unmap(t) // writes the pages back
 	m.remount()
 	if got := mustRead(t, m.path("m")); !bytes.Equal(got, data) {
 		t.Fatal("a write through a mapping after close was lost")
 	}
+}
+
+// mapper is a process that maps a file of the mount shared, the way an
+// application does. (Mapping from the test process would be unsafe: it
+// serves the mount itself, and unix.Munmap holds a process-wide lock that
+// the mount's Badger also takes, while the kernel waits for the mount.)
+type mapper struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+}
+
+// startMapper maps the first length bytes of path (read-write with patch,
+// which it copies in at offset off, else read-only), closes the file and
+// keeps the mapping until unmap.
+func startMapper(t *testing.T, path string, length int, patch []byte, off int) *mapper {
+	t.Helper()
+	patchFile := filepath.Join(t.TempDir(), "patch")
+	if err := os.WriteFile(patchFile, patch, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "SEALFS_MAPPER="+strings.Join([]string{path, strconv.Itoa(length), patchFile, strconv.Itoa(off)}, "\n"))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || line != "mapped\n" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("mapper: %q, %v", line, err)
+	}
+	return &mapper{cmd: cmd, stdin: stdin}
+}
+
+// unmap ends the mapping (the kernel writes dirty pages back, then
+// releases the file's handle) and waits for the process.
+func (m *mapper) unmap(t *testing.T) {
+	t.Helper()
+	m.stdin.Close()
+	if err := m.cmd.Wait(); err != nil {
+		t.Fatalf("mapper: %v", err)
+	}
+}
+
+// runMapper is the mapper's body, in a process of its own (see TestMain).
+func runMapper(spec string) error {
+	args := strings.Split(spec, "\n")
+	if len(args) != 4 {
+		return fmt.Errorf("mapper spec %q", spec)
+	}
+	length, _ := strconv.Atoi(args[1])
+	off, _ := strconv.Atoi(args[3])
+	patch, err := os.ReadFile(args[2])
+	if err != nil {
+		return err
+	}
+	flag, prot := os.O_RDONLY, unix.PROT_READ
+	if len(patch) > 0 {
+		flag, prot = os.O_RDWR, unix.PROT_READ|unix.PROT_WRITE
+	}
+	f, err := os.OpenFile(args[0], flag, 0)
+	if err != nil {
+		return err
+	}
+	mapped, err := unix.Mmap(int(f.Fd()), 0, length, prot, unix.MAP_SHARED)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil { // flush; the mapping keeps the handle
+		return err
+	}
+	copy(mapped[off:], patch)
+	fmt.Println("mapped")
+	io.Copy(io.Discard, os.Stdin) // until unmap
+	return unix.Munmap(mapped)
 }
