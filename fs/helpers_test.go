@@ -178,7 +178,7 @@ func (m *testMount) unmount() {
 		return
 	}
 	m.unmounted = true
-	if err := m.server.Unmount(); err != nil {
+	if err := testenv.UnmountServer(m.server, m.mnt); err != nil {
 		m.t.Errorf("unmount: %v", err)
 	}
 	if m.markers != nil {

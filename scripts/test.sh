@@ -196,7 +196,31 @@ if [[ "$QUICK" == "1" ]]; then test_flags+=(-short); fi
 echo "go test ${test_flags[*]} ./...  (CI=${CI:-})"
 go test "${test_flags[@]}" ./... 2>&1 | tee "$GO_TEST_LOG"
 
+# fuzz_target PKG NAME fuzzes one target for FUZZTIME. A failure fails the
+# run, except for one that Go itself causes: with a -fuzztime duration, Go
+# before 1.27 can report "context deadline exceeded" as the time runs out
+# although no input failed (https://go.dev/issue/75804). A real failure
+# always writes the failing input under testdata/fuzz/NAME; without one, and
+# with exactly that message, the run goes on and the race is counted.
+fuzz_target() {
+	local pkg="$1" name="$2" corpus="$1/testdata/fuzz/$2" before after output rc=0
+	before="$(ls "$corpus" 2>/dev/null | sort || true)"
+	output="$(mktemp)"
+	go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" "$pkg" 2>&1 | tee "$output" || rc=$?
+	after="$(ls "$corpus" 2>/dev/null | sort || true)"
+	if ((rc != 0)) && [[ "$before" == "$after" ]] &&
+		grep -qE '^[[:space:]]+context deadline exceeded$' "$output" &&
+		! grep -q -e '^panic:' -e 'Failing input written' -e 'fuzzing process hung' "$output"; then
+		echo "--- ${name}: Go's fuzz coordinator stopped with \"context deadline exceeded\" and no failing input (go.dev/issue/75804); not a failure of ${name}"
+		fuzz_races=$((fuzz_races + 1))
+		rc=0
+	fi
+	rm -f "$output"
+	return "$rc"
+}
+
 fuzzed=0
+fuzz_races=0
 if [[ "$QUICK" == "1" ]]; then
 	step "fuzz (skipped: QUICK=1)"
 else
@@ -208,7 +232,7 @@ else
 		while IFS= read -r name; do
 			[[ "$name" == Fuzz* ]] || continue
 			echo "--- fuzzing ${pkg} ${name}"
-			go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" "$pkg"
+			fuzz_target "$pkg" "$name"
 			fuzzed=$((fuzzed + 1))
 		done <<<"$listing"
 	done < <(go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.Dir}}{{end}}' ./...)
@@ -221,6 +245,6 @@ grep -E '^(ok|FAIL|---)[[:space:]]' "$GO_TEST_LOG" || true
 if [[ "$QUICK" == "1" ]]; then
 	fuzz_note="fuzzing skipped (QUICK=1)"
 else
-	fuzz_note="${fuzzed} fuzz targets for ${FUZZTIME} each"
+	fuzz_note="${fuzzed} fuzz targets for ${FUZZTIME} each (${fuzz_races} stopped by go.dev/issue/75804)"
 fi
 echo "test.sh: OK: gofmt, vet, staticcheck, build, go test -race, ${fuzz_note}; $((SECONDS - STARTED))s"

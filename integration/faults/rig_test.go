@@ -68,12 +68,12 @@ func newRig(t *testing.T, viaProxy bool) *rig {
 		r.proxy = tp.Proxy(t, "minio", strings.TrimPrefix(r.minio.Endpoint, "http://"))
 		endpoint = "http://" + r.proxy.Listen
 	}
-	r.mount = r.mountAt(endpoint, r.logs)
-	t.Cleanup(func() {
+	t.Cleanup(func() { // runs after the unmount, so its failure shows the log too
 		if t.Failed() {
 			t.Logf("mount log (tail):\n%s", r.logs.tail(16<<10))
 		}
 	})
+	r.mount = r.mountAt(endpoint, r.logs)
 	return r
 }
 
@@ -171,7 +171,7 @@ func (r *rig) mountAt(endpoint string, logs *logBuffer) *mount {
 
 func (m *mount) unmount(t *testing.T) {
 	m.once.Do(func() {
-		if err := m.server.Unmount(); err != nil {
+		if err := testenv.UnmountServer(m.server, m.dir); err != nil {
 			t.Errorf("unmount %s: %v", m.dir, err)
 		}
 		m.ring.Close()
