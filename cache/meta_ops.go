@@ -1,9 +1,7 @@
 package cache
 
 import (
-	"cmp"
 	"errors"
-	"slices"
 	"strings"
 	"time"
 
@@ -59,25 +57,11 @@ func (m *Meta) Get(path string) (Attr, Lookup) {
 }
 
 // Put caches path's attributes for AttrTTL, replacing a negative entry.
-func (m *Meta) Put(path string, a Attr) {
-	m.update(func(txn *badger.Txn) error {
-		if err := m.set(txn, attrKey(path), m.opts.AttrTTL, func(expiry time.Time) []byte { return encodeAttr(a, expiry) }); err != nil {
-			return err
-		}
-		return txn.Delete(negativeKey(path))
-	})
-}
+func (m *Meta) Put(path string, a Attr) { m.Apply(func(e *Edit) { e.Put(path, a) }) }
 
 // PutNegative caches that path does not exist, for NegativeTTL, replacing
 // its attributes.
-func (m *Meta) PutNegative(path string) {
-	m.update(func(txn *badger.Txn) error {
-		if err := m.set(txn, negativeKey(path), m.opts.NegativeTTL, encodeNegative); err != nil {
-			return err
-		}
-		return txn.Delete(attrKey(path))
-	})
-}
+func (m *Meta) PutNegative(path string) { m.Apply(func(e *Edit) { e.PutNegative(path) }) }
 
 // Listing returns the cached listing of dir, if any.
 func (m *Meta) Listing(dir string) ([]remote.Entry, bool) {
@@ -101,63 +85,29 @@ func (m *Meta) Listing(dir string) ([]remote.Entry, bool) {
 
 // PutListing caches dir's listing for ListTTL.
 func (m *Meta) PutListing(dir string, entries []remote.Entry) {
-	m.update(func(txn *badger.Txn) error {
-		return m.set(txn, listingKey(dir), m.opts.ListTTL, func(expiry time.Time) []byte { return encodeListing(entries, expiry) })
-	})
+	m.Apply(func(e *Edit) { e.PutListing(dir, entries) })
 }
 
 // PutListings caches several directories' listings for ListTTL in one
 // transaction (the listings derived from one recursive listing).
 func (m *Meta) PutListings(listings map[string][]remote.Entry) {
-	m.update(func(txn *badger.Txn) error {
+	m.Apply(func(e *Edit) {
 		for dir, entries := range listings {
-			if err := m.set(txn, listingKey(dir), m.opts.ListTTL, func(expiry time.Time) []byte { return encodeListing(entries, expiry) }); err != nil {
-				return err
-			}
+			e.PutListing(dir, entries)
 		}
-		return nil
 	})
 }
 
 // EditListing applies a change this process made in directory dir to its
-// cached listing, if a valid one exists: the entry whose Key is key is
-// removed, and e (whose Key must be key) inserted in key order unless it
-// is nil. The listing keeps its expiry, so an edited listing is never
-// trusted longer than the store's own answer would have been.
-func (m *Meta) EditListing(dir, key string, e *remote.Entry) {
-	m.update(func(txn *badger.Txn) error {
-		v, ok := m.value(txn, listingKey(dir))
-		if !ok {
-			return nil
-		}
-		entries, expiry, err := decodeListing(v)
-		if err != nil || !m.now().Before(expiry) {
-			return txn.Delete(listingKey(dir))
-		}
-		entries = slices.DeleteFunc(entries, func(x remote.Entry) bool { return x.Key == key })
-		if e != nil {
-			i, _ := slices.BinarySearchFunc(entries, key, func(x remote.Entry, k string) int { return cmp.Compare(x.Key, k) })
-			entries = slices.Insert(entries, i, *e)
-		}
-		entry := badger.NewEntry(listingKey(dir), encodeListing(entries, expiry))
-		entry.ExpiresAt = uint64(expiry.Unix()) + 1
-		return txn.SetEntry(entry)
-	})
+// cached listing (see Edit.EditListing).
+func (m *Meta) EditListing(dir, key string, entry *remote.Entry) {
+	m.Apply(func(e *Edit) { e.EditListing(dir, key, entry) })
 }
 
 // ForgetEntry drops path's attributes or negative entry and, should path
 // be a directory, its own listing, but keeps its parent's listing (for
 // callers that edit that listing with EditListing instead).
-func (m *Meta) ForgetEntry(path string) {
-	m.update(func(txn *badger.Txn) error {
-		for _, k := range [][]byte{attrKey(path), negativeKey(path), listingKey(path)} {
-			if err := txn.Delete(k); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
+func (m *Meta) ForgetEntry(path string) { m.Apply(func(e *Edit) { e.ForgetEntry(path) }) }
 
 // AttrTTL is how long an attribute stays valid: what the store said is
 // trusted for that long.
@@ -165,26 +115,7 @@ func (m *Meta) AttrTTL() time.Duration { return m.opts.AttrTTL }
 
 // Forget drops path's attributes or negative entry, its parent's listing
 // and, should path be a directory, its own listing.
-func (m *Meta) Forget(path string) {
-	m.update(func(txn *badger.Txn) error {
-		for _, k := range [][]byte{attrKey(path), negativeKey(path), listingKey(parentDir(path)), listingKey(path)} {
-			if err := txn.Delete(k); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// set stores the value encode makes for an expiry ttl from now. Badger's own
-// TTL (whole seconds, rounded up) only lets it discard the entry later; the
-// exact expiry inside the value decides whether it is still valid.
-func (m *Meta) set(txn *badger.Txn, key []byte, ttl time.Duration, encode func(expiry time.Time) []byte) error {
-	expiry := m.now().Add(ttl)
-	e := badger.NewEntry(key, encode(expiry))
-	e.ExpiresAt = uint64(expiry.Unix()) + 1
-	return txn.SetEntry(e)
-}
+func (m *Meta) Forget(path string) { m.Apply(func(e *Edit) { e.Forget(path) }) }
 
 // value returns the value stored at key, copied out of the transaction.
 func (m *Meta) value(txn *badger.Txn, key []byte) ([]byte, bool) {
@@ -213,19 +144,6 @@ func (m *Meta) view(fn func(*badger.Txn) error) {
 	}
 	if err := m.db.View(fn); err != nil {
 		m.log.Warn("cache: read failed", "err", err)
-	}
-}
-
-// update runs fn in a write transaction unless the cache is closed.
-// Failures are logged: a write the cache lost only costs a later miss.
-func (m *Meta) update(fn func(*badger.Txn) error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
-		return
-	}
-	if err := m.db.Update(fn); err != nil {
-		m.log.Warn("cache: write failed", "err", err)
 	}
 }
 

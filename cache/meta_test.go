@@ -467,3 +467,47 @@ func TestMetaPutListingsAndForgetEntry(t *testing.T) {
 		t.Error("parent listing dropped by ForgetEntry")
 	}
 }
+
+func TestMetaApplyOneTransaction(t *testing.T) {
+	m := openTestMeta(t, t.TempDir(), ringA(t))
+	m.PutNegative("d/f")
+	// One Edit, the way the filesystem records a commit: later changes
+	// read what earlier ones wrote (the listing put first is edited).
+	m.Apply(func(e *Edit) {
+		e.PutListing("d", []remote.Entry{{Info: remote.Info{Key: "d/a"}}})
+		e.ForgetEntry("d/f")
+		e.Put("d/f", Attr{Size: 7, Version: "v7"})
+		e.EditListing("d", "d/f", &remote.Entry{Info: remote.Info{Key: "d/f", Size: 7, Version: "v7"}})
+	})
+	// Read at once: the commit may still be under way, and must be seen.
+	if a, res := m.Get("d/f"); res != Hit || a.Version != "v7" {
+		t.Fatalf("Get(d/f) right after Apply = %+v, %v; want v7 hit", a, res)
+	}
+	want := []remote.Entry{{Info: remote.Info{Key: "d/a"}}, {Info: remote.Info{Key: "d/f", Size: 7, Version: "v7"}}}
+	if got, ok := m.Listing("d"); !ok || !entriesEqual(got, want) {
+		t.Fatalf("Listing(d) = %+v, %v; want %+v", got, ok, want)
+	}
+}
+
+func TestMetaApplyReadsOwnWritesUnderLoad(t *testing.T) {
+	m := openTestMeta(t, t.TempDir(), ringA(t))
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 200 {
+				p := fmt.Sprintf("w%d/f%d", w, i)
+				m.Put(p, Attr{Size: int64(i), Version: p})
+				if a, res := m.Get(p); res != Hit || a.Version != p {
+					t.Errorf("Get(%s) right after Put = %+v, %v", p, a, res)
+					return
+				}
+				m.PutNegative(p)
+				if _, res := m.Get(p); res != Negative {
+					t.Errorf("Get(%s) right after PutNegative = %v", p, res)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

@@ -252,39 +252,48 @@ func (f *filesystem) listUpTo(ctx context.Context, prefix string, recursive bool
 
 // remember records what the store said about logical.
 func (f *filesystem) remember(logical string, kind entryKind, info remote.Info) {
-	if f.meta == nil {
-		return
+	if f.meta != nil {
+		f.meta.Apply(func(e *cache.Edit) { rememberIn(e, logical, kind, info) })
 	}
+}
+
+// rememberIn adds to e what the store said about logical.
+func rememberIn(e *cache.Edit, logical string, kind entryKind, info remote.Info) {
 	switch kind {
 	case absent:
-		f.meta.PutNegative(logical)
+		e.PutNegative(logical)
 	case isFile:
-		f.meta.Put(logical, cache.Attr{Size: info.Size, Version: info.Version, ModTime: info.ModTime})
+		e.Put(logical, cache.Attr{Size: info.Size, Version: info.Version, ModTime: info.ModTime})
 	case isDir:
-		f.meta.Put(logical, cache.Attr{IsDir: true})
+		e.Put(logical, cache.Attr{IsDir: true})
 	}
 }
 
 // changed records a change this mount made at logical (or a version it
 // found there): its old entry is dropped, the new state remembered, and
 // its directory's cached listing, if valid, edited to match (so that the
-// names around it are still answered from the listing).
+// names around it are still answered from the listing). One cache
+// transaction, which the operation does not wait for.
 func (f *filesystem) changed(logical string, kind entryKind, info remote.Info) {
-	if f.meta == nil {
-		return
+	if f.meta != nil {
+		f.meta.Apply(func(e *cache.Edit) { changedIn(e, logical, kind, info) })
 	}
-	f.meta.ForgetEntry(logical)
-	f.remember(logical, kind, info)
+}
+
+// changedIn adds to e the changes of changed.
+func changedIn(e *cache.Edit, logical string, kind entryKind, info remote.Info) {
+	e.ForgetEntry(logical)
+	rememberIn(e, logical, kind, info)
 	dir, key := parentOf(logical), objectKey(logical)
 	switch kind {
 	case absent:
-		f.meta.EditListing(dir, key, nil)
-		f.meta.EditListing(dir, key+"/", nil)
+		e.EditListing(dir, key, nil)
+		e.EditListing(dir, key+"/", nil)
 	case isFile:
 		info.Key = key
-		f.meta.EditListing(dir, key, &remote.Entry{Info: info})
+		e.EditListing(dir, key, &remote.Entry{Info: info})
 	case isDir:
-		f.meta.EditListing(dir, key+"/", &remote.Entry{Info: remote.Info{Key: key + "/"}, IsPrefix: true})
+		e.EditListing(dir, key+"/", &remote.Entry{Info: remote.Info{Key: key + "/"}, IsPrefix: true})
 	}
 }
 
@@ -292,10 +301,15 @@ func (f *filesystem) changed(logical string, kind entryKind, info remote.Info) {
 // was: it is known to be empty, so the lookups inside it that follow
 // (a file about to be created there) need no request.
 func (f *filesystem) created(logical string) {
-	f.changed(logical, isDir, remote.Info{})
-	if f.meta != nil && f.opts.ListLookups {
-		f.meta.PutListing(logical, []remote.Entry{})
+	if f.meta == nil {
+		return
 	}
+	f.meta.Apply(func(e *cache.Edit) {
+		changedIn(e, logical, isDir, remote.Info{})
+		if f.opts.ListLookups {
+			e.PutListing(logical, []remote.Entry{})
+		}
+	})
 }
 
 // forget drops what the cache knows of logical (and its directory's listing).
