@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/sealfs/sealfs/integration/testenv"
 )
 
 func TestLoadFilePermissions(t *testing.T) {
@@ -106,9 +108,7 @@ func TestLoadFileFollowsSymlinkAndChecksTarget(t *testing.T) {
 }
 
 func TestLoadFileRefusesOtherOwner(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a file owned by another user")
-	}
+	testenv.Require(t, "root", os.Geteuid() == 0, "needed to create a file owned by another user")
 	_, encoded := testKey(6)
 	path := writeFile(t, t.TempDir(), "kek.key", encoded, 0o600)
 	if err := os.Chown(path, 4242, 4242); err != nil {

@@ -1,17 +1,18 @@
 package local
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sealfs/sealfs/integration/testenv"
 )
 
 func TestJournalOrderTmpfs(t *testing.T) {
 	dir, err := os.MkdirTemp("/dev/shm", "sealfs-journal")
-	if err != nil {
-		t.Skipf("no tmpfs at /dev/shm: %v", err)
-	}
+	testenv.Require(t, "tmpfs at /dev/shm", err == nil, fmt.Sprint(err))
 	defer os.RemoveAll(dir)
 	ordered, reason := journalOrder(dir)
 	if ordered {
