@@ -182,7 +182,10 @@ func StartAzurite(t testing.TB) string {
 	port := strconv.Itoa(FreePort(t))
 	endpoint := "http://127.0.0.1:" + port + "/" + AzuriteAccount
 	StartServer(t, nil, endpoint+"?comp=list", bin, "--blobHost", "127.0.0.1", "--blobPort", port,
-		"--location", t.TempDir(), "--skipApiVersionCheck", "--silent", "--disableTelemetry")
+		"--location", t.TempDir(), "--skipApiVersionCheck", "--silent", "--disableTelemetry",
+		// Azure keeps idle connections for minutes; Azurite's default of 5 s
+		// lets it close one the client is reusing (a broken pipe under load).
+		"--blobKeepAliveTimeout", "300")
 	return "DefaultEndpointsProtocol=http;AccountName=" + AzuriteAccount + ";AccountKey=" + AzuriteKey + ";BlobEndpoint=" + endpoint + ";"
 }
 

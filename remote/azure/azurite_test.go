@@ -59,7 +59,10 @@ func startAzurite(t testing.TB) string {
 	port := testenv.FreePort(t)
 	var output syncBuffer
 	cmd := exec.Command(bin, "--blobHost", "127.0.0.1", "--blobPort", strconv.Itoa(port),
-		"--location", t.TempDir(), "--skipApiVersionCheck", "--silent", "--disableTelemetry")
+		"--location", t.TempDir(), "--skipApiVersionCheck", "--silent", "--disableTelemetry",
+		// Azure keeps idle connections for minutes; Azurite's default of 5 s
+		// lets it close one the client is reusing (a broken pipe under load).
+		"--blobKeepAliveTimeout", "300")
 	cmd.Stdout, cmd.Stderr = &output, &output
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
