@@ -3,6 +3,7 @@ package fs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -122,12 +123,12 @@ func (d *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 	if ch := d.GetChild(name); ch != nil {
 		if fn, ok := ch.Operations().(*fileNode); ok {
 			fn.mu.Lock()
-			pending := fn.dirty || fn.pending || fn.committed.Version == ""
-			fn.mu.Unlock()
-			if pending {
-				fn.mu.Lock()
+			local := fn.dirty || fn.held() || fn.committed.Version == ""
+			if local {
 				fn.fillAttr(&out.Attr)
-				fn.mu.Unlock()
+			}
+			fn.mu.Unlock()
+			if local {
 				d.setTimeouts(out)
 				return ch, 0
 			}
@@ -138,8 +139,17 @@ func (d *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 			return ch, 0
 		}
 	}
+	if stage, present, ok := d.fsys.journal.lookup(logical); ok {
+		// Acknowledged in write-back mode, not in the store yet.
+		if !present {
+			return nil, syscall.ENOENT
+		}
+		return d.heldEntry(ctx, name, stage, out), 0
+	}
 	kind, info, err := d.fsys.resolve(ctx, logical)
 	switch {
+	case err != nil && d.fsys.opts.WriteBack != nil && errors.Is(err, remote.ErrUnavailable):
+		return d.offlineEntry(ctx, name, logical, err, out)
 	case err != nil:
 		return nil, d.fail("lookup", logical, err)
 	case kind == isFile:
@@ -167,12 +177,12 @@ func (d *dirNode) fileEntry(ctx context.Context, name string, info remote.Info, 
 	if ch := d.GetChild(name); ch != nil {
 		if fn, ok := ch.Operations().(*fileNode); ok {
 			fn.mu.Lock()
-			changed := (!fn.dirty && !fn.pending && fn.committed.Version != info.Version) || fn.staleInode
+			changed := (!fn.dirty && !fn.held() && fn.committed.Version != info.Version) || fn.staleInode
 			if !changed || fn.handles > 0 {
 				if changed {
 					fn.setCommitted(info)
 					fn.size = size
-				} else if !fn.dirty && !fn.pending {
+				} else if !fn.dirty && !fn.held() {
 					fn.checkedAt = time.Now()
 				}
 				fn.fillAttr(&out.Attr)
@@ -191,6 +201,55 @@ func (d *dirNode) fileEntry(ctx context.Context, name string, info remote.Info, 
 	fn.fillAttr(&out.Attr)
 	d.setTimeouts(out)
 	return d.NewInode(ctx, fn, gofs.StableAttr{Mode: syscall.S_IFREG})
+}
+
+// heldEntry returns the child inode of a file whose content is held in
+// the write-back journal (stage: a reference the node takes over).
+func (d *dirNode) heldEntry(ctx context.Context, name string, stage *stagedFile, out *fuse.EntryOut) *gofs.Inode {
+	if ch := d.GetChild(name); ch != nil {
+		if fn, ok := ch.Operations().(*fileNode); ok {
+			fn.mu.Lock()
+			if !fn.dirty && fn.stage != stage {
+				fn.attachHeld(stage)
+			} else {
+				stage.release()
+			}
+			fn.fillAttr(&out.Attr)
+			fn.mu.Unlock()
+			d.setTimeouts(out)
+			return ch
+		}
+	}
+	fn := d.fsys.newFileNode(0o644)
+	fn.attachHeld(stage)
+	fn.mtime = time.Now()
+	fn.fillAttr(&out.Attr)
+	d.setTimeouts(out)
+	return d.NewInode(ctx, fn, gofs.StableAttr{Mode: syscall.S_IFREG})
+}
+
+// offlineEntry answers a lookup that the store could not (write-back
+// mode, store unreachable): what this mount knows is answered from the
+// inode tree, any other name is absent, so that new files can be created
+// and journaled during the outage. Should the name exist in the store
+// after all, the upload's condition refuses to overwrite it and the
+// local copy is kept.
+func (d *dirNode) offlineEntry(ctx context.Context, name, logical string, cause error, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	d.fsys.log.Debug("lookup: store unreachable; answering from this mount", "path", logical, "err", cause)
+	if ch := d.GetChild(name); ch != nil {
+		switch n := ch.Operations().(type) {
+		case *fileNode:
+			n.mu.Lock()
+			n.fillAttr(&out.Attr)
+			n.mu.Unlock()
+		case *dirNode:
+			n.fillAttr(&out.Attr)
+		}
+		out.SetEntryTimeout(0)
+		out.SetAttrTimeout(0)
+		return ch, 0
+	}
+	return nil, syscall.ENOENT
 }
 
 func (d *dirNode) dirEntry(ctx context.Context, name string, out *fuse.EntryOut) *gofs.Inode {
@@ -244,10 +303,14 @@ func (d *dirNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	if err != nil {
 		return nil, d.fail("readdir", d.logical(), err)
 	}
+	queued := d.fsys.journal.children(d.logical())
 	for _, e := range listed {
 		name := logicalName(e.Key, prefix)
 		if name == "" || seen[name] || reserved(d.logical(), name) || strings.Contains(name, "/") {
 			continue
+		}
+		if present, ok := queued[name]; ok && !present && !(e.IsPrefix || strings.HasSuffix(e.Key, "/")) {
+			continue // deleted in write-back mode, not in the store yet
 		}
 		seen[name] = true
 		mode := uint32(syscall.S_IFREG)
@@ -255,6 +318,12 @@ func (d *dirNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 			mode = syscall.S_IFDIR
 		}
 		entries = append(entries, fuse.DirEntry{Name: name, Mode: mode})
+	}
+	for name, present := range queued {
+		if present && !seen[name] {
+			seen[name] = true
+			entries = append(entries, fuse.DirEntry{Name: name, Mode: syscall.S_IFREG})
+		}
 	}
 	for name, ch := range d.Children() {
 		if seen[name] {
@@ -333,6 +402,8 @@ func (d *dirNode) checkAbsent(ctx context.Context, name, logical string) syscall
 	}
 	kind, _, err := d.fsys.resolve(ctx, logical)
 	switch {
+	case err != nil && d.fsys.opts.WriteBack != nil && errors.Is(err, remote.ErrUnavailable):
+		return 0 // store unreachable: see offlineEntry
 	case err != nil:
 		return d.fail("stat", logical, err)
 	case kind != absent:
@@ -360,6 +431,14 @@ func (d *dirNode) Rmdir(ctx context.Context, name string) syscall.Errno {
 			if dn, ok := gc.Operations().(*dirNode); ok && d.fsys.markers.isPending(dn) {
 				return syscall.ENOTEMPTY
 			}
+		}
+	}
+	if queued, present := d.fsys.journal.under(logical); present {
+		return syscall.ENOTEMPTY // files below it wait in the journal
+	} else if queued {
+		// Files deleted below it must leave the store first.
+		if err := d.fsys.waitJournal(ctx, logical); err != nil {
+			return d.fail("rmdir", logical, err)
 		}
 	}
 	if child != nil {
@@ -476,22 +555,29 @@ func (d *dirNode) Create(ctx context.Context, name string, flags, mode uint32, o
 	fn.dirty, fn.pagesCached = true, true
 	fn.mtime = time.Now()
 	ch := d.NewInode(ctx, fn, gofs.StableAttr{Mode: syscall.S_IFREG})
+	logical := childPath(d.logical(), name)
 	if old := d.GetChild(name); old != nil {
 		// Replacing a known file (O_CREAT|O_TRUNC on a name whose entry
-		// the kernel had dropped): the new version must replace its object.
+		// the kernel had dropped): the new version must replace its
+		// object, and the old node is detached (nothing it still holds
+		// goes to this name any more).
 		if ofn, ok := old.Operations().(*fileNode); ok {
 			ofn.mu.Lock()
 			if !ofn.unlinked {
 				fn.committed = ofn.committed
 			}
+			ofn.unlinked = true
+			ofn.dropPrivate()
 			ofn.mu.Unlock()
 		}
-	} else if kind, info, err := d.fsys.resolve(ctx, childPath(d.logical(), name)); err == nil && kind == isFile {
+	} else if d.fsys.journal.has(logical) {
+		// The journal knows what its upload replaces.
+	} else if kind, info, err := d.fsys.resolve(ctx, logical); err == nil && kind == isFile {
 		fn.committed = info
 	}
 	d.AddChild(name, ch, true)
 	if d.fsys.meta != nil {
-		d.fsys.meta.ForgetEntry(childPath(d.logical(), name)) // the parent's listing learns it at commit
+		d.fsys.meta.ForgetEntry(logical) // the parent's listing learns it at commit
 	}
 	fn.handles = 1
 	fn.fillAttr(&out.Attr)
@@ -511,10 +597,15 @@ func (d *dirNode) Unlink(ctx context.Context, name string) syscall.Errno {
 	if fn != nil {
 		fn.mu.Lock()
 		defer fn.mu.Unlock()
-		wasPending := fn.committed.Version == ""
-		fn.dropPending()
+	}
+	if d.fsys.opts.WriteBack != nil {
+		return d.unlinkWriteBack(ctx, fn, logical)
+	}
+	if fn != nil {
+		wasNew := fn.committed.Version == ""
+		fn.dropPrivate()
 		fn.unlinked = true
-		if wasPending {
+		if wasNew {
 			return 0
 		}
 	}
@@ -527,6 +618,59 @@ func (d *dirNode) Unlink(ctx context.Context, name string) syscall.Errno {
 	d.markerDueAfterRemoval()
 	return 0
 }
+
+// unlinkWriteBack removes a file in write-back mode (fn, if not nil, is
+// locked): a file with changes in the journal, or one the store cannot
+// delete right now, is deleted through the journal, so that no queued
+// upload brings it back.
+func (d *dirNode) unlinkWriteBack(ctx context.Context, fn *fileNode, logical string) syscall.Errno {
+	j := d.fsys.journal
+	neverStored := fn != nil && fn.committed.Version == "" && !fn.held()
+	if fn != nil {
+		fn.dropPrivate()
+		fn.unlinked = true
+	}
+	if !j.has(logical) {
+		if neverStored {
+			return 0
+		}
+		err := d.fsys.store.Delete(ctx, objectKey(logical), remote.Condition{})
+		if err == nil || errors.Is(err, remote.ErrNotFound) {
+			d.fsys.changed(logical, absent, remote.Info{})
+			d.markerDueAfterRemoval()
+			return 0
+		}
+		if !errors.Is(err, remote.ErrUnavailable) {
+			return d.fail("unlink", logical, err)
+		}
+	}
+	if err := j.remove(logical); err != nil {
+		return d.fail("unlink", logical, err)
+	}
+	d.fsys.forget(logical)
+	d.markerDueAfterRemoval()
+	return 0
+}
+
+// waitJournal waits (bounded) until nothing below directory logical, or
+// logical itself, waits in the write-back journal.
+func (f *filesystem) waitJournal(ctx context.Context, logical string) error {
+	ctx, cancel := context.WithTimeout(ctx, journalWait)
+	defer cancel()
+	for {
+		if queued, _ := f.journal.under(logical); !queued && !f.journal.has(logical) {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("%s: changes below it are not in the store yet: %w: %w", logical, remote.ErrUnavailable, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// journalWait bounds how long an operation that needs the store to hold
+// the journaled changes first waits for them.
+const journalWait = 10 * time.Second
 
 func (d *dirNode) fail(op, logical string, err error) syscall.Errno {
 	e := errno(err)

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -65,9 +65,6 @@ type fileNode struct {
 	// every later flush and fsync returns it, so no caller mistakes a
 	// retry for success. Truncating to zero clears it.
 	lost error
-	// pending means the staged content is acknowledged (write-back) but
-	// not yet uploaded.
-	pending bool
 }
 
 // appendUpload is a new object version sealed as it is written.
@@ -84,11 +81,57 @@ func (a *appendUpload) closeWriter() error {
 	return err
 }
 
-// stagedFile is a sealed staging file and its path on disk.
+// stagedFile is a sealed staging file and its path on disk. Once acked
+// it belongs to the write-back journal and never changes again; file nodes
+// that show it hold references and copy it before writing.
 type stagedFile struct {
 	file  *staging.File
 	path  string
 	acked bool // moved into PendingDir: an acknowledged write-back version
+	refs  atomic.Int32
+}
+
+func newStagedFile(file *staging.File, path string, acked bool) *stagedFile {
+	s := &stagedFile{file: file, path: path, acked: acked}
+	s.refs.Store(1)
+	return s
+}
+
+// release drops one reference; the last closes the file, and removes it
+// unless the journal owns it (the journal removes its files itself).
+func (s *stagedFile) release() {
+	if s.refs.Add(-1) != 0 {
+		return
+	}
+	s.file.Close()
+	if !s.acked {
+		os.Remove(s.path)
+	}
+}
+
+// held reports whether n shows content kept in the write-back journal.
+func (n *fileNode) held() bool { return n.stage != nil && n.stage.acked }
+
+// livePath returns n's path, or false when n is no longer in the tree
+// (unlinked, replaced, or forgotten): such a node's content goes nowhere.
+func (n *fileNode) livePath() (string, bool) {
+	if n.unlinked {
+		return "", false
+	}
+	var parts []string
+	p := &n.Inode
+	for p != &n.fsys.root.Inode {
+		name, parent := p.Parent()
+		if parent == nil {
+			return "", false
+		}
+		parts = append(parts, name)
+		p = parent
+	}
+	for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
+		parts[i], parts[j] = parts[j], parts[i]
+	}
+	return strings.Join(parts, "/"), true
 }
 
 var (
@@ -154,10 +197,8 @@ func (n *fileNode) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.Set
 		}
 		if fh == nil || n.handles == 0 {
 			err := n.commit(ctx)
-			if n.handles == 0 && (err != nil || !n.pending) {
-				// Nothing left to keep: the staged copy of an
-				// acknowledged write-back version stays for its upload.
-				n.dropPending()
+			if n.handles == 0 {
+				n.dropPrivate()
 			}
 			if err != nil {
 				return n.fail("truncate", err)
@@ -182,7 +223,18 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 		}
 	}
 	var fuseFlags uint32
-	if !n.dirty && n.committed.Version != "" {
+	if !n.dirty && !n.held() && n.fsys.journal.has(n.logical()) {
+		// Content acknowledged in write-back mode that this node does not
+		// show (the kernel forgot and looked it up again meanwhile).
+		stage, present, ok := n.fsys.journal.lookup(n.logical())
+		switch {
+		case ok && present:
+			n.attachHeld(stage)
+		case ok && n.handles == 0:
+			return nil, 0, syscall.ESTALE // deleted meanwhile: look it up again
+		}
+	}
+	if !n.dirty && !n.held() && n.committed.Version != "" {
 		var (
 			current  *remote.Info
 			replaced bool
@@ -303,7 +355,7 @@ func (n *fileNode) write(ctx context.Context, data []byte, off int64) error {
 	}
 	waitStart := time.Now()
 	n.awaitTurn(off)
-	if n.seq == nil && n.stage == nil && off == 0 && n.size == 0 {
+	if n.seq == nil && n.stage == nil && off == 0 && n.size == 0 && n.fsys.opts.WriteBack == nil {
 		if err := n.startAppend(ctx, true); err != nil {
 			return err
 		}
@@ -384,12 +436,9 @@ func (n *fileNode) truncate(ctx context.Context, size int64) error {
 		return nil
 	}
 	if size == 0 {
-		// The acknowledged version must reach the store before its staged
-		// copy goes: the truncation is not acknowledged yet.
-		if err := n.flushPending(ctx); err != nil {
-			return err
-		}
-		n.dropPending()
+		// A write-back version already acknowledged stays in the journal
+		// until the truncation is acknowledged in turn and replaces it.
+		n.dropPrivate()
 		n.size, n.dirty, n.lost = 0, true, nil
 		return nil
 	}
@@ -431,7 +480,7 @@ func (n *fileNode) startAppend(ctx context.Context, reserve bool) error {
 // can be changed at random offsets: from the upload being appended, or
 // from the committed object.
 func (n *fileNode) ensureStaged(ctx context.Context) error {
-	if n.stage != nil {
+	if n.stage != nil && !n.stage.acked {
 		return nil
 	}
 	if n.seq != nil {
@@ -450,10 +499,13 @@ func (n *fileNode) ensureStaged(ctx context.Context) error {
 		os.Remove(f.Name())
 		return err
 	}
-	st := &stagedFile{file: sf, path: f.Name()}
+	st := newStagedFile(sf, f.Name(), false)
 	if err := n.copyInto(ctx, st.file); err != nil {
-		st.remove()
+		st.release()
 		return err
+	}
+	if n.stage != nil {
+		n.stage.release() // the journal keeps the acknowledged copy
 	}
 	n.stage = st
 	return nil
@@ -476,6 +528,10 @@ func (n *fileNode) copyInto(ctx context.Context, dst *staging.File) error {
 		}
 		defer r.Close()
 		return copyPlain(io.NewOffsetWriter(dst, 0), r, r.Size())
+	case n.held():
+		// Acknowledged in write-back mode: the journal's copy is immutable.
+		defer n.fsys.reserve(n.fsys.copyCost())()
+		return copyPlain(io.NewOffsetWriter(dst, 0), n.stage.file, n.stage.file.Size())
 	case n.dirty || n.committed.Version == "":
 		return nil // empty new content
 	default:
@@ -571,53 +627,24 @@ func (n *fileNode) abortAppend() {
 	}
 }
 
-// flushPending uploads an acknowledged write-back version now (callers
-// about to replace or move it need it in the store first).
-func (n *fileNode) flushPending(ctx context.Context) error {
-	if !n.pending {
-		return nil
-	}
-	dirty := n.dirty // uploading does not change what is unsaved
-	info, err := n.uploadStaged(ctx)
-	n.dirty = dirty
-	if err != nil {
-		return err
-	}
-	n.setCommitted(info)
-	n.fsys.changed(n.logical(), isFile, info)
-	n.fsys.markers.settleAbove(&n.Inode)
-	n.pending = false
-	return n.unjournal()
-}
-
-// unjournal takes an uploaded version out of the write-back journal: the
-// staged copy is removed, or moved back to StagingDir if the file still
-// needs it, so that no later mount replays it over newer data.
-func (n *fileNode) unjournal() error {
-	if n.stage == nil || !n.stage.acked {
-		return nil
-	}
-	if !n.dirty && n.handles == 0 {
-		n.stage.remove()
-		n.stage = nil
-		return syncDir(n.fsys.opts.PendingDir)
-	}
-	back := filepath.Join(n.fsys.opts.StagingDir, filepath.Base(n.stage.path))
-	if err := os.Rename(n.stage.path, back); err != nil {
-		return err
-	}
-	n.stage.path, n.stage.acked = back, false
-	return syncDir(n.fsys.opts.PendingDir)
-}
-
-// dropPending discards unsaved content (after unlink, or truncate to zero).
-func (n *fileNode) dropPending() {
+// dropPrivate discards content not acknowledged (after unlink, or
+// truncate to zero) and lets go of the journal's copy it showed.
+func (n *fileNode) dropPrivate() {
 	n.abortAppend()
 	if n.stage != nil {
-		n.stage.remove()
+		n.stage.release()
 		n.stage = nil
 	}
-	n.dirty, n.pending = false, false
+	n.dirty = false
+}
+
+// attachHeld makes n show stage, acknowledged content of the journal
+// (n takes over the caller's reference).
+func (n *fileNode) attachHeld(stage *stagedFile) {
+	if n.stage != nil {
+		n.stage.release()
+	}
+	n.stage, n.size, n.dirty = stage, stage.file.Size(), false
 }
 
 // releaseHandle is called when a handle closes for good.
@@ -639,11 +666,7 @@ func (n *fileNode) releaseHandle(ctx context.Context, h *fileHandle) {
 			n.fsys.log.Error("unsaved changes discarded: their upload failed and the file was closed", "path", n.logical(), "err", err)
 		}
 	}
-	if n.pending {
-		n.abortAppend() // the staged, acknowledged copy stays for its upload
-		return
-	}
-	n.dropPending()
+	n.dropPrivate() // the journal keeps what was acknowledged
 	if n.latest != nil && n.unlinked {
 		n.latest.release()
 		n.latest = nil
@@ -657,11 +680,6 @@ func (n *fileNode) fail(op string, err error) syscall.Errno {
 		n.fsys.log.Error(op+" failed", "path", n.logical(), "err", err)
 	}
 	return e
-}
-
-func (s *stagedFile) remove() {
-	s.file.Close()
-	os.Remove(s.path)
 }
 
 // copyPlain copies size bytes of plaintext from src to dst in 256 KiB

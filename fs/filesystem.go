@@ -93,6 +93,10 @@ type filesystem struct {
 	meta    *cache.Meta
 	spools  *spoolCache // nil without SpoolDir
 	markers *DirMarkers // nil: markers written at mkdir
+	root    *dirNode
+	// journal holds acknowledged write-back changes not in the store yet
+	// (always present: a write-through mount replays what one left).
+	journal *journal
 	// rootLargeUntil holds, as Unix nanoseconds, until when top-level
 	// names are resolved one by one (the root was too large to list whole).
 	rootLargeUntil atomic.Int64
@@ -122,6 +126,8 @@ func newFilesystem(opts Options) (*filesystem, error) {
 		}
 	}
 	f := &filesystem{opts: opts, store: opts.Store, ring: opts.Keyring, log: opts.Logger, meta: opts.Meta, markers: opts.DirMarkers}
+	f.journal = newJournal(opts.PendingDir, opts.Logger)
+	f.root = f.newDirNode(0o755)
 	if f.markers != nil {
 		f.markers.start(f)
 	}

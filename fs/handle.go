@@ -39,7 +39,7 @@ func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 			return nil, n.fail("read", err)
 		}
 	}
-	if n.stage != nil && (n.dirty || n.pending) {
+	if n.stage != nil && (n.dirty || n.stage.acked) {
 		release := n.fsys.reserve(n.fsys.stageOpCost())
 		k, err := n.stage.file.ReadAt(dest, off)
 		release()

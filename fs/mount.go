@@ -30,18 +30,23 @@ func Mount(mountpoint string, opts Options, mo MountOptions) (*fuse.Server, erro
 		return nil, err
 	}
 	fsys.clearStaging()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if err := fsys.replayPending(ctx); err != nil {
+	if err := fsys.journal.load(opts.Keyring, opts.Volume); err != nil {
 		return nil, err
 	}
 	if opts.WriteBack != nil {
+		// What an earlier mount left is uploaded while this one serves.
 		opts.WriteBack.start(fsys, 4)
+	} else {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		if err := fsys.replayJournal(ctx); err != nil {
+			return nil, err
+		}
 	}
 	if mo.FsName == "" {
 		mo.FsName = "sealfs"
 	}
-	root := fsys.newDirNode(0o755)
+	root := fsys.root
 	timeout := fsys.opts.AttrTimeout
 	negative := timeout
 	server, err := gofs.Mount(mountpoint, root, &gofs.Options{

@@ -54,9 +54,17 @@ func (d *dirNode) renameFile(ctx context.Context, n *fileNode, from string, dst 
 	if err := n.commit(ctx); err != nil {
 		return n.fail("rename", err)
 	}
-	if err := n.flushPending(ctx); err != nil {
-		return n.fail("rename", err)
+	if d.fsys.opts.WriteBack != nil {
+		if n.held() || d.fsys.journal.has(from) || d.fsys.journal.has(to) {
+			return d.renameJournaled(ctx, n, from, dst, newName, to, flags)
+		}
 	}
+	return d.renameStored(ctx, n, from, dst, newName, to, flags)
+}
+
+// renameStored moves a file whose content the store holds: re-sealed at
+// the new name, then deleted at the old one (n is locked).
+func (d *dirNode) renameStored(ctx context.Context, n *fileNode, from string, dst *dirNode, newName, to string, flags uint32) syscall.Errno {
 	cond, errno := dst.replaceCondition(ctx, newName, to, flags)
 	if errno != 0 {
 		return errno
@@ -79,14 +87,65 @@ func (d *dirNode) renameFile(ctx context.Context, n *fileNode, from string, dst 
 	d.fsys.changed(to, isFile, info)
 	d.fsys.markers.settleAbove(&dst.Inode)
 	d.markerDueAfterRemoval()
+	dst.detachReplaced(n, newName)
+	return 0
+}
+
+// detachReplaced marks the file that a rename replaced at newName as
+// unlinked: nothing it still holds goes to that name.
+func (dst *dirNode) detachReplaced(n *fileNode, newName string) {
 	if old := dst.GetChild(newName); old != nil {
 		if ofn, ok := old.Operations().(*fileNode); ok && ofn != n {
 			ofn.mu.Lock()
-			ofn.dropPending()
+			ofn.dropPrivate()
 			ofn.unlinked = true
 			ofn.mu.Unlock()
 		}
 	}
+}
+
+// renameJournaled renames a file in write-back mode when the file's
+// content, or a change to either name, waits in the journal: content held
+// locally is moved in the journal with one record (the next mount finishes
+// it: one name, never both); content only in the store needs the queued
+// changes of both names applied first, then moves in the store.
+func (d *dirNode) renameJournaled(ctx context.Context, n *fileNode, from string, dst *dirNode, newName, to string, flags uint32) syscall.Errno {
+	j := d.fsys.journal
+	if !n.held() {
+		wctx, cancel := context.WithTimeout(ctx, journalWait)
+		err := j.waitPaths(wctx, from, to)
+		cancel()
+		if err != nil {
+			return d.fail("rename", from, err)
+		}
+		return d.renameStored(ctx, n, from, dst, newName, to, flags)
+	}
+	var cond remote.Condition
+	if !j.has(to) {
+		c, errno := dst.replaceCondition(ctx, newName, to, flags)
+		switch {
+		case errno == syscall.EIO && flags&renameNoReplace == 0:
+			// The store cannot say what is there now: replace whatever is.
+		case errno != 0:
+			return errno
+		default:
+			cond = c
+		}
+	} else if flags&renameNoReplace != 0 {
+		if _, present, _ := j.lookup(to); present {
+			return syscall.EEXIST
+		}
+	}
+	if err := j.rename(from, to, cond); errors.Is(err, errNotJournaled) {
+		// Uploaded a moment ago: it moves in the store.
+		return d.renameStored(ctx, n, from, dst, newName, to, flags)
+	} else if err != nil {
+		return d.fail("rename", from, err)
+	}
+	d.fsys.forget(from)
+	d.fsys.forget(to)
+	dst.detachReplaced(n, newName)
+	d.markerDueAfterRemoval()
 	return 0
 }
 
@@ -139,6 +198,16 @@ func (f *filesystem) reseal(ctx context.Context, src *verifiedObject, logical st
 }
 
 func (d *dirNode) renameDir(ctx context.Context, moved *dirNode, from, to string, dst *dirNode, flags uint32) syscall.Errno {
+	queuedFrom, _ := d.fsys.journal.under(from)
+	queuedTo, _ := d.fsys.journal.under(to)
+	if queuedFrom || queuedTo {
+		if err := d.fsys.waitJournal(ctx, from); err != nil {
+			return d.fail("rename", from, err)
+		}
+		if err := d.fsys.waitJournal(ctx, to); err != nil {
+			return d.fail("rename", to, err)
+		}
+	}
 	nonEmpty, err := d.fsys.hasChildren(ctx, from)
 	if err != nil {
 		return d.fail("rename", from, err)

@@ -17,7 +17,10 @@ const (
 	RevokedKeyUsed  EventKind = "revoked-key-used"
 	UnwrapFailed    EventKind = "unwrap-failed"
 	IntegrityFailed EventKind = "integrity-failed"
-	KeyringClosed   EventKind = "keyring-closed"
+	// WriteConflict: the store refused an acknowledged write-back change
+	// (an object appeared or changed meanwhile); the local copy is kept.
+	WriteConflict EventKind = "write-conflict"
+	KeyringClosed EventKind = "keyring-closed"
 )
 
 // Event is one audit record. It never holds key material.
