@@ -141,10 +141,22 @@ func (d *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 	}
 	if stage, present, ok := d.fsys.journal.lookup(logical); ok {
 		// Acknowledged in write-back mode, not in the store yet.
-		if !present {
+		switch {
+		case !present:
 			return nil, syscall.ENOENT
+		case stage != nil:
+			return d.heldEntry(ctx, name, stage, out), 0
 		}
-		return d.heldEntry(ctx, name, stage, out), 0
+		// A rename an earlier mount left unfinished: the store has it soon.
+		wctx, cancel := context.WithTimeout(ctx, journalWait)
+		err := d.fsys.journal.waitPaths(wctx, logical)
+		cancel()
+		if err != nil {
+			return nil, d.fail("lookup", logical, err)
+		}
+	}
+	if d.fsys.journal.holds(logical) {
+		return d.dirEntry(ctx, name, out), 0 // its files are in the journal
 	}
 	kind, info, err := d.fsys.resolve(ctx, logical)
 	switch {
@@ -309,7 +321,7 @@ func (d *dirNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 		if name == "" || seen[name] || reserved(d.logical(), name) || strings.Contains(name, "/") {
 			continue
 		}
-		if present, ok := queued[name]; ok && !present && !(e.IsPrefix || strings.HasSuffix(e.Key, "/")) {
+		if kind, ok := queued[name]; ok && kind == 0 && !(e.IsPrefix || strings.HasSuffix(e.Key, "/")) {
 			continue // deleted in write-back mode, not in the store yet
 		}
 		seen[name] = true
@@ -319,10 +331,10 @@ func (d *dirNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 		}
 		entries = append(entries, fuse.DirEntry{Name: name, Mode: mode})
 	}
-	for name, present := range queued {
-		if present && !seen[name] {
+	for name, kind := range queued {
+		if kind != 0 && !seen[name] {
 			seen[name] = true
-			entries = append(entries, fuse.DirEntry{Name: name, Mode: syscall.S_IFREG})
+			entries = append(entries, fuse.DirEntry{Name: name, Mode: kind})
 		}
 	}
 	for name, ch := range d.Children() {

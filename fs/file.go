@@ -228,7 +228,7 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 		// show (the kernel forgot and looked it up again meanwhile).
 		stage, present, ok := n.fsys.journal.lookup(n.logical())
 		switch {
-		case ok && present:
+		case ok && present && stage != nil:
 			n.attachHeld(stage)
 		case ok && n.handles == 0:
 			return nil, 0, syscall.ESTALE // deleted meanwhile: look it up again

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/sealfs/sealfs/remote"
@@ -33,7 +34,10 @@ import (
 //	SEQ.rec       a JSON record {"ops":[...]} of namespace operations
 //	              acknowledged together at SEQ: {"op":"put","path":P,
 //	              "data":NAME,"cond":COND} (NAME now holds P's content: a
-//	              rename), {"op":"delete","path":P} (P must not exist).
+//	              rename), {"op":"delete","path":P} (P must not exist),
+//	              {"op":"move","path":P,"from":Q} (a rename of a file the
+//	              store holds, under way: Q's object is re-sealed at P,
+//	              then Q deleted; the record goes once both are done).
 //	*.tmp         a record being written: ignored and removed.
 //
 // Replay folds everything in sequence order into one final state per path;
@@ -45,7 +49,10 @@ import (
 // journalState is what one path must become in the store.
 type journalState struct {
 	path string
-	data *journalData // nil: the path must not exist
+	data *journalData // nil (and from ""): the path must not exist
+	// from, for a rename of a file the store holds that a crash
+	// interrupted: the path gets from's object, re-sealed.
+	from string
 	// cond is the condition of the put, relative to what the store held
 	// before this path's first queued change.
 	cond remote.Condition
@@ -81,6 +88,7 @@ type journalOp struct {
 	Path string `json:"path"`
 	Data string `json:"data,omitempty"`
 	Cond string `json:"cond,omitempty"`
+	From string `json:"from,omitempty"`
 }
 
 type journalFile struct {
@@ -98,6 +106,9 @@ type journal struct {
 	states  map[string]*journalState
 	order   []*journalState // in acknowledgement order; dropped ones are skipped
 	busy    map[string]bool // paths with an apply under way
+	// dirs counts, per directory, the present files queued below it: a
+	// directory that holds them exists even if the store has none yet.
+	dirs map[string]int
 	kick    chan struct{}
 	changed *sync.Cond // on mu: a state was applied or dropped
 	// failures counts the applies that failed in a row (the store is
@@ -107,7 +118,7 @@ type journal struct {
 }
 
 func newJournal(dir string, log *slog.Logger) *journal {
-	j := &journal{dir: dir, log: log, states: map[string]*journalState{}, busy: map[string]bool{}, kick: make(chan struct{}, 1)}
+	j := &journal{dir: dir, log: log, states: map[string]*journalState{}, busy: map[string]bool{}, dirs: map[string]int{}, kick: make(chan struct{}, 1)}
 	j.changed = sync.NewCond(&j.mu)
 	return j
 }
@@ -231,11 +242,27 @@ func (j *journal) set(st *journalState) {
 	if st.rec != nil {
 		st.rec.refs++
 	}
+	if st.present() {
+		j.countDirs(st.path, 1)
+	}
 	j.states[st.path] = st
 	j.order = append(j.order, st)
 	select {
 	case j.kick <- struct{}{}:
 	default:
+	}
+}
+
+// present reports whether st makes its path exist.
+func (st *journalState) present() bool { return st.data != nil || st.from != "" }
+
+// countDirs adds delta to the count of every directory above path.
+func (j *journal) countDirs(path string, delta int) {
+	for i := strings.LastIndexByte(path, '/'); i > 0; i = strings.LastIndexByte(path[:i], '/') {
+		dir := path[:i]
+		if j.dirs[dir] += delta; j.dirs[dir] <= 0 {
+			delete(j.dirs, dir)
+		}
 	}
 }
 
@@ -247,6 +274,9 @@ func (j *journal) drop(st *journalState) {
 	st.dropped = true
 	if j.states[st.path] == st {
 		delete(j.states, st.path)
+	}
+	if st.present() {
+		j.countDirs(st.path, -1)
 	}
 	if d := st.data; d != nil {
 		if d.refs--; d.refs == 0 {
@@ -334,6 +364,30 @@ func (j *journal) rename(from, to string, cond remote.Condition) error {
 
 var errNotJournaled = errors.New("no content queued in the write-back journal")
 
+// beginMove records that from's stored object is being renamed to to, so
+// that a crash in the middle is finished by the next mount (one name,
+// never both). Call endMove when the store holds the result.
+func (j *journal) beginMove(from, to string) (*journalRecord, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.writeRecord(j.next(), []journalOp{{Op: "move", Path: to, From: from}})
+}
+
+// endMove ends a rename begun with beginMove. If the old name could not
+// be deleted (done is false), the record stays and the old name is queued
+// for deletion: it is absent in this mount and the store catches up.
+func (j *journal) endMove(rec *journalRecord, from string, done bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !done {
+		j.set(&journalState{path: from, rec: rec})
+		return
+	}
+	if rec.refs == 0 {
+		os.Remove(filepath.Join(j.dir, rec.name))
+	}
+}
+
 // lookup returns path's queued state: present (with its staged content)
 // or absent. ok is false when the journal holds nothing for path.
 func (j *journal) lookup(path string) (stage *stagedFile, present, ok bool) {
@@ -347,7 +401,7 @@ func (j *journal) lookup(path string) (stage *stagedFile, present, ok bool) {
 		return nil, false, false
 	}
 	if st.data == nil {
-		return nil, false, true
+		return nil, st.from != "", true
 	}
 	st.data.stage.refs.Add(1) // the caller's reference
 	return st.data.stage, true, true
@@ -363,26 +417,47 @@ func (j *journal) has(path string) bool {
 	return j.states[path] != nil || j.busy[path]
 }
 
-// children returns the queued states directly inside directory dir
-// ("" is the root): name → present.
-func (j *journal) children(dir string) map[string]bool {
+// children returns the names directly inside directory dir ("" is the
+// root) that the journal decides: a file that exists (S_IFREG), a
+// directory holding such files (S_IFDIR), or a deleted file (0).
+func (j *journal) children(dir string) map[string]uint32 {
 	if j == nil {
 		return nil
 	}
 	prefix := dirPrefix(dir)
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	var out map[string]bool
+	var out map[string]uint32
 	for p, st := range j.states {
-		if !strings.HasPrefix(p, prefix) || strings.Contains(p[len(prefix):], "/") {
+		if !strings.HasPrefix(p, prefix) {
 			continue
 		}
 		if out == nil {
-			out = map[string]bool{}
+			out = map[string]uint32{}
 		}
-		out[p[len(prefix):]] = st.data != nil
+		name := p[len(prefix):]
+		if i := strings.IndexByte(name, '/'); i >= 0 {
+			if st.present() {
+				out[name[:i]] = syscall.S_IFDIR
+			}
+		} else if out[name] != syscall.S_IFDIR {
+			out[name] = 0
+			if st.present() {
+				out[name] = syscall.S_IFREG
+			}
+		}
 	}
 	return out
+}
+
+// holds reports whether files that exist are queued below directory dir.
+func (j *journal) holds(dir string) bool {
+	if j == nil {
+		return false
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.dirs[dir] > 0
 }
 
 // under reports whether any path below directory dir has a queued
@@ -397,7 +472,7 @@ func (j *journal) under(dir string) (any, present bool) {
 	for p, st := range j.states {
 		if strings.HasPrefix(p, prefix) {
 			any = true
-			if st.data != nil {
+			if st.data != nil || st.from != "" {
 				return true, true
 			}
 		}

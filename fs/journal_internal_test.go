@@ -253,3 +253,24 @@ func TestJournalLoadUnknownKey(t *testing.T) {
 		t.Fatalf("the journal file is gone: %v", serr)
 	}
 }
+
+// A rename of a stored file that a crash interrupted is finished by the
+// next mount: the new name gets the old one's object, the old is deleted.
+func TestJournalLoadMove(t *testing.T) {
+	d := newJournalDir(t)
+	d.record(1, journalOp{Op: "move", Path: "x/b", From: "x/a"})
+	j := newJournal(d.dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := j.load(d.ring, d.volume); err != nil {
+		t.Fatal(err)
+	}
+	to, from := j.states["x/b"], j.states["x/a"]
+	if to == nil || to.from != "x/a" || from == nil || from.data != nil || from.from != "" || from.after != to {
+		t.Fatalf("states after load: to %+v, from %+v", to, from)
+	}
+	if _, present, ok := j.lookup("x/a"); !ok || present {
+		t.Error("the old name is not absent")
+	}
+	if _, present, ok := j.lookup("x/b"); !ok || !present {
+		t.Error("the new name is not present")
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 
@@ -79,10 +78,22 @@ func (j *journal) load(ring *keyring.Keyring, volume [16]byte) error {
 		rec := &journalRecord{name: it.name}
 		records = append(records, rec)
 		for _, op := range ops {
-			if op.Op == "delete" {
+			switch op.Op {
+			case "delete":
 				final[op.Path] = &journalState{path: op.Path, rec: rec}
-			} else if d := datas[op.Data]; d != nil { // else never acknowledged, or superseded
-				foldPut(final, target, &journalState{path: op.Path, data: d, cond: op.cond, rec: rec})
+			case "put":
+				if d := datas[op.Data]; d != nil { // else never acknowledged, or superseded
+					foldPut(final, target, &journalState{path: op.Path, data: d, cond: op.cond, rec: rec})
+				}
+			case "move":
+				if src := final[op.From]; src != nil && src.data != nil {
+					foldPut(final, target, &journalState{path: op.Path, data: src.data, rec: rec})
+				} else if src != nil && src.from != "" {
+					final[op.Path] = &journalState{path: op.Path, from: src.from, rec: rec}
+				} else if src == nil {
+					final[op.Path] = &journalState{path: op.Path, from: op.From, rec: rec}
+				} // else from was deleted: nothing to move
+				final[op.From] = &journalState{path: op.From, rec: rec}
 			}
 		}
 	}
@@ -98,12 +109,12 @@ func (j *journal) load(ring *keyring.Keyring, volume [16]byte) error {
 	// A delete that is half of a rename waits for its new name's put.
 	puts := map[*journalRecord]*journalState{}
 	for _, st := range final {
-		if st.data != nil && st.rec != nil {
+		if (st.data != nil || st.from != "") && st.rec != nil {
 			puts[st.rec] = st
 		}
 	}
 	for _, st := range final {
-		if st.data == nil && st.rec != nil {
+		if st.data == nil && st.from == "" && st.rec != nil {
 			st.after = puts[st.rec]
 		}
 	}
@@ -153,18 +164,21 @@ func decodeRecord(raw []byte) ([]decodedOp, error) {
 	}
 	out := make([]decodedOp, 0, len(jf.Ops))
 	for _, op := range jf.Ops {
-		if op.Path == "" || strings.HasPrefix(op.Path, "/") || strings.HasSuffix(op.Path, "/") ||
-			slices.Contains(strings.Split(op.Path, "/"), "..") || strings.ContainsRune(op.Path, 0) {
+		if !validJournalPath(op.Path) {
 			return nil, fmt.Errorf("bad path %q", op.Path)
 		}
 		d := decodedOp{journalOp: op}
 		switch op.Op {
 		case "delete":
-			if op.Data != "" || op.Cond != "" {
-				return nil, errors.New("delete with data or condition")
+			if op.Data != "" || op.Cond != "" || op.From != "" {
+				return nil, errors.New("delete with data, condition or source")
+			}
+		case "move":
+			if op.Data != "" || op.Cond != "" || !validJournalPath(op.From) || op.From == op.Path {
+				return nil, fmt.Errorf("bad move from %q", op.From)
 			}
 		case "put":
-			if _, ok := parseSeq(op.Data); !ok || !strings.HasSuffix(op.Data, ".put") || strings.Contains(op.Data, "/") {
+			if _, ok := parseSeq(op.Data); !ok || !strings.HasSuffix(op.Data, ".put") || strings.Contains(op.Data, "/") || op.From != "" {
 				return nil, fmt.Errorf("bad data file name %q", op.Data)
 			}
 			cond, err := parseCond(op.Cond)
@@ -178,6 +192,20 @@ func decodeRecord(raw []byte) ([]decodedOp, error) {
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// validJournalPath reports whether p is a logical path: relative,
+// "/"-separated, no empty, "." or ".." element, no NUL.
+func validJournalPath(p string) bool {
+	if p == "" || strings.ContainsRune(p, 0) {
+		return false
+	}
+	for _, el := range strings.Split(p, "/") {
+		if el == "" || el == "." || el == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 // foldPut makes st (a put) the final state of its path during load; the

@@ -297,6 +297,21 @@ func changedIn(e *cache.Edit, logical string, kind entryKind, info remote.Info) 
 	}
 }
 
+// storedBelow records that the store now holds an object at logical, so
+// every directory above it exists (their cached listings may predate it:
+// the object came from the write-back journal, not from a mkdir here).
+func (f *filesystem) storedBelow(logical string, info remote.Info) {
+	if f.meta == nil {
+		return
+	}
+	f.meta.Apply(func(e *cache.Edit) {
+		changedIn(e, logical, isFile, info)
+		for dir := parentOf(logical); dir != ""; dir = parentOf(dir) {
+			changedIn(e, dir, isDir, remote.Info{})
+		}
+	})
+}
+
 // created records a directory this mount has just created where nothing
 // was: it is known to be empty, so the lookups inside it that follow
 // (a file about to be created there) need no request.

@@ -19,8 +19,11 @@ const (
 
 // Rename moves a file by re-encrypting it under the new path's identity (a
 // fresh data key), writing it conditionally, then deleting the old object:
-// O(size) and not atomic (a crash can leave both). Empty directories move
-// by their markers; a non-empty directory answers EXDEV, so mv copies.
+// O(size). A journal record written first makes the next mount finish a
+// rename that a crash interrupted (one name, never both). In write-back
+// mode a file whose content is in the journal moves there, with one
+// record. Empty directories move by their markers; a non-empty directory
+// answers EXDEV, so mv copies.
 func (d *dirNode) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
 	ctx = detach(ctx)
 	if flags&renameExchange != 0 {
@@ -73,14 +76,28 @@ func (d *dirNode) renameStored(ctx context.Context, n *fileNode, from string, ds
 	if err != nil {
 		return n.fail("rename", err)
 	}
+	intent, err := d.fsys.journal.beginMove(from, to)
+	if err != nil {
+		return d.fail("rename", from, err)
+	}
 	info, err := d.fsys.reseal(ctx, src, to, cond)
 	if err != nil {
+		d.fsys.journal.endMove(intent, from, true) // nothing moved
 		return d.fail("rename", to, err)
 	}
-	if err := d.fsys.store.Delete(ctx, objectKey(from), remote.Condition{IfMatch: src.info.Version}); err != nil {
-		// The new object is in place; the old one changed under us (or
-		// could not be removed) and is left, never overwritten.
-		d.fsys.log.Warn("rename: old object left in place", "from", from, "to", to, "err", err)
+	err = d.fsys.store.Delete(ctx, objectKey(from), remote.Condition{IfMatch: src.info.Version})
+	if errors.Is(err, remote.ErrPreconditionFailed) {
+		// Another writer replaced the old name meanwhile: its object is
+		// left in place, never deleted.
+		d.fsys.log.Warn("rename: old name replaced by another writer; left in place", "from", from, "to", to)
+		d.fsys.journal.endMove(intent, from, true)
+	} else if err != nil && !errors.Is(err, remote.ErrNotFound) {
+		// The new object is in place: the old name is deleted through
+		// the journal (now absent in this mount), never left beside it.
+		d.fsys.log.Warn("rename: old object not deleted yet; queued", "from", from, "to", to, "err", err)
+		d.fsys.journal.endMove(intent, from, false)
+	} else {
+		d.fsys.journal.endMove(intent, from, true)
 	}
 	n.setCommitted(info)
 	d.fsys.changed(from, absent, remote.Info{})

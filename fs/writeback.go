@@ -201,6 +201,8 @@ func (f *filesystem) applyState(ctx context.Context, st *journalState) {
 	var err error
 	if st.data != nil {
 		info, err = f.uploadJournaled(ctx, st.path, st.data.stage, st.cond)
+	} else if st.from != "" {
+		info, err = f.finishMove(ctx, st.from, st.path)
 	} else {
 		err = f.store.Delete(ctx, objectKey(st.path), remote.Condition{})
 		if errors.Is(err, remote.ErrNotFound) {
@@ -210,6 +212,12 @@ func (f *filesystem) applyState(ctx context.Context, st *journalState) {
 	refused := err != nil && permanent(err)
 	if refused && st.data != nil {
 		f.keepConflict(st, err)
+	}
+	if err == nil && st.data != nil {
+		// The node learns the new version before the journal lets go of
+		// the path: a rewrite acknowledged from now on replaces this
+		// version (or, until the drop below, inherits no condition).
+		f.journalApplied(st.path, st.data.stage, info, false)
 	}
 	j.mu.Lock()
 	delete(j.busy, st.path)
@@ -244,11 +252,15 @@ func (f *filesystem) applyState(ctx context.Context, st *journalState) {
 	j.mu.Unlock()
 	switch {
 	case err == nil && st.data != nil:
-		f.journalApplied(st.path, st.data.stage, info, false)
+	case err == nil && st.from != "":
+		f.storedBelow(st.path, info)
 	case err == nil:
 		f.changed(st.path, absent, remote.Info{})
 	case refused && st.data != nil:
-		f.journalApplied(st.path, st.data.stage, remote.Info{}, true)
+		// The store keeps the other writer's version: the node shows it.
+		if cur, serr := f.store.Stat(ctx, objectKey(st.path)); serr == nil {
+			f.journalApplied(st.path, st.data.stage, cur, true)
+		}
 	}
 }
 
@@ -295,6 +307,20 @@ func (f *filesystem) uploadJournaled(ctx context.Context, path string, stage *st
 		return remote.Info{}, fmt.Errorf("upload %s: %w", path, err)
 	}
 	return info, nil
+}
+
+// finishMove re-seals from's stored object at to (a rename a crash
+// interrupted). If from is gone, the rename had finished.
+func (f *filesystem) finishMove(ctx context.Context, from, to string) (remote.Info, error) {
+	v, err := f.openVerified(ctx, from, "", nil, nil)
+	if errors.Is(err, remote.ErrNotFound) {
+		return f.store.Stat(ctx, objectKey(to))
+	}
+	if err != nil {
+		return remote.Info{}, err
+	}
+	defer v.release()
+	return f.reseal(ctx, v, to, remote.Condition{})
 }
 
 // storeHolds reports whether the store's object at path authenticates and
@@ -366,13 +392,9 @@ func copyFileSynced(src, dst string) error {
 
 // journalApplied tells the file node at path, if the kernel still knows
 // it, that its journaled content reached the store as info (or, refused,
-// that the store's object is not what it shows).
+// that the store holds info, another writer's version).
 func (f *filesystem) journalApplied(path string, stage *stagedFile, info remote.Info, refused bool) {
-	if refused {
-		f.forget(path)
-	} else {
-		f.changed(path, isFile, info)
-	}
+	f.storedBelow(path, info)
 	n, parent := f.nodeAt(path)
 	if parent != nil && !refused {
 		f.markers.settleAbove(&parent.Inode)
@@ -382,19 +404,24 @@ func (f *filesystem) journalApplied(path string, stage *stagedFile, info remote.
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if n.unlinked {
+		return
+	}
 	if n.stage != stage {
-		if !refused && !n.unlinked {
-			n.committed, n.checkedAt = info, time.Now() // what its next upload replaces
-		}
+		n.committed, n.checkedAt = info, time.Now() // what its next upload replaces
 		return
 	}
 	n.stage.release()
 	n.stage = nil
-	if refused {
-		n.committed, n.checkedAt, n.staleInode = remote.Info{}, time.Time{}, true
-		return
-	}
 	n.setCommitted(info)
+	if refused {
+		// Another version than the one shown: the kernel must drop the
+		// inode's size and pages.
+		if size, err := envelope.PlaintextSize(info.Size, f.opts.ChunkSize); err == nil {
+			n.size = size
+		}
+		n.staleInode = true
+	}
 }
 
 // nodeAt finds the file node at path and its directory in the inode tree,

@@ -64,6 +64,10 @@ func checkMount(t *testing.T, mnt string, m *manifest) map[string]leftover {
 			t.Errorf("%s: a file no writer created", rel)
 			return nil
 		}
+		if m.isGone(rel) {
+			t.Errorf("%s: unlinked or renamed away (acknowledged), but back in the mount", rel)
+			return nil
+		}
 		found[rel] = true
 		return nil
 	})
@@ -91,6 +95,20 @@ func checkMount(t *testing.T, mnt string, m *manifest) map[string]leftover {
 			t.Errorf("%s: acknowledged (fdatasync and close succeeded) but missing from the mount", rel)
 		}
 	}
+	m.mu.Lock()
+	for rel, f := range m.maybe {
+		if f.other == "" || rel > f.other {
+			continue // an unlink may or may not have happened; each pair once
+		}
+		switch {
+		case found[rel] && found[f.other]:
+			t.Errorf("%s renamed to %s when the daemon was killed: both names exist after the remount", rel, f.other)
+		case !found[rel] && !found[f.other]:
+			t.Errorf("%s renamed to %s when the daemon was killed: neither name exists after the remount", rel, f.other)
+		}
+	}
+	m.mu.Unlock()
+	m.settle(found)
 	return leftovers
 }
 
@@ -99,6 +117,9 @@ func checkMount(t *testing.T, mnt string, m *manifest) map[string]leftover {
 func checkFile(t *testing.T, mnt, rel string, m *manifest) (state leftover, acknowledged bool) {
 	t.Helper()
 	sum, acknowledged := m.lookup(rel)
+	if f, ok := m.lookupMaybe(rel); ok {
+		sum, acknowledged = f.sum, true // if present, with its acknowledged content
+	}
 	f, err := os.Open(filepath.Join(mnt, rel))
 	if err != nil {
 		if !acknowledged && errors.Is(err, syscall.EIO) {

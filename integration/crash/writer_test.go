@@ -23,15 +23,82 @@ const writeSize = 4 << 10
 
 // manifest lists the acknowledged files: those whose fdatasync and close
 // both returned success. It maps the path in the mount to the sha256 of
-// the content.
+// the content. It also lists the names an acknowledged unlink or rename
+// removed (gone: they must never come back), and the files an unlink or
+// rename was changing when the daemon was killed (maybe).
 type manifest struct {
 	mu    sync.Mutex
 	files map[string][sha256.Size]byte
+	gone  map[string]bool
+	maybe map[string]maybeFile
+}
+
+// maybeFile is a file whose unlink or rename was under way at SIGKILL:
+// it holds sum or is absent; for a rename, exactly one of it and other
+// exists (one name, never both, never none).
+type maybeFile struct {
+	sum   [sha256.Size]byte
+	other string // the other name of a rename; "" for an unlink
 }
 
 // newManifest returns an empty manifest.
 func newManifest() *manifest {
-	return &manifest{files: make(map[string][sha256.Size]byte)}
+	return &manifest{files: map[string][sha256.Size]byte{}, gone: map[string]bool{}, maybe: map[string]maybeFile{}}
+}
+
+// begin marks rel's unlink (to == "") or rename to to as under way.
+func (m *manifest) begin(rel, to string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	sum := m.files[rel]
+	delete(m.files, rel)
+	m.maybe[rel] = maybeFile{sum: sum, other: to}
+	if to != "" {
+		m.maybe[to] = maybeFile{sum: sum, other: rel}
+	}
+}
+
+// done records that the unlink or rename begun on rel returned success.
+func (m *manifest) done(rel string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f := m.maybe[rel]
+	delete(m.maybe, rel)
+	m.gone[rel] = true
+	if f.other != "" {
+		delete(m.maybe, f.other)
+		m.files[f.other] = f.sum
+	}
+}
+
+// settle turns every maybe into what the check found: present files are
+// acknowledged, absent ones gone.
+func (m *manifest) settle(found map[string]bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for rel, f := range m.maybe {
+		if found[rel] {
+			m.files[rel] = f.sum
+		} else {
+			m.gone[rel] = true
+		}
+	}
+	clear(m.maybe)
+}
+
+// lookupMaybe returns rel's entry if an operation on it was under way.
+func (m *manifest) lookupMaybe(rel string) (maybeFile, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f, ok := m.maybe[rel]
+	return f, ok
+}
+
+// isGone reports whether an acknowledged unlink or rename removed rel.
+func (m *manifest) isGone(rel string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.gone[rel]
 }
 
 // add records rel as acknowledged with the sha256 of its content.
@@ -93,6 +160,28 @@ func runWriters(ctx context.Context, mnt string, n int, roundSeed uint64, killed
 				}
 				m.add(rel, sha256.Sum256(data))
 				out.acknowledged++
+				// Now and then, remove or rename an acknowledged file, as
+				// Orthanc deletes duplicates (and other programs rename).
+				var err error
+				switch r.IntN(8) {
+				case 0:
+					m.begin(rel, "")
+					err = os.Remove(filepath.Join(mnt, rel))
+				case 1:
+					to := newFileName(r)
+					if err = makeParents(mnt, to); err == nil {
+						m.begin(rel, to)
+						err = os.Rename(filepath.Join(mnt, rel), filepath.Join(mnt, to))
+					}
+				default:
+					continue
+				}
+				if err != nil {
+					out.err = fmt.Errorf("%s: %w", rel, err)
+					out.beforeKill = !killed.Load()
+					return
+				}
+				m.done(rel)
 			}
 		})
 	}
@@ -107,12 +196,8 @@ func runWriters(ctx context.Context, mnt string, n int, roundSeed uint64, killed
 // It returns nil only when every step succeeded.
 func writeFile(mnt, rel string, data []byte) (err error) {
 	path := filepath.Join(mnt, rel)
-	// Not os.MkdirAll: on a dead mount it reports the EEXIST of the mount
-	// point itself instead of the ENOTCONN that explains it.
-	for _, dir := range []string{filepath.Dir(filepath.Dir(path)), filepath.Dir(path)} {
-		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("mkdir: %w", err)
-		}
+	if err := makeParents(mnt, rel); err != nil {
+		return err
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
@@ -130,6 +215,19 @@ func writeFile(mnt, rel string, data []byte) (err error) {
 	}
 	if err := unix.Fdatasync(int(f.Fd())); err != nil {
 		return fmt.Errorf("fdatasync: %w", err)
+	}
+	return nil
+}
+
+// makeParents creates the two directory levels above mnt/rel. Not
+// os.MkdirAll: on a dead mount it reports the EEXIST of the mount point
+// itself instead of the ENOTCONN that explains it.
+func makeParents(mnt, rel string) error {
+	path := filepath.Join(mnt, rel)
+	for _, dir := range []string{filepath.Dir(filepath.Dir(path)), filepath.Dir(path)} {
+		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("mkdir: %w", err)
+		}
 	}
 	return nil
 }

@@ -196,34 +196,46 @@ func TestWriteBackJournalOrder(t *testing.T) {
 					t.Fatalf("first versions not uploaded: %v", err)
 				}
 				cancel()
-				// The new version of a is acknowledged, its upload slowed down.
-				r.proxy.AddToxic(t, testenv.Toxic{Name: "slow", Type: "latency", Stream: "upstream", Attributes: map[string]int{"latency": 1500}})
+				// The new version of a is acknowledged; its upload cannot
+				// finish (the proxy cuts every connection that sends more
+				// than 64 KiB to the store) until the toxic goes, while
+				// small requests (stat, list, delete) still pass.
+				r.proxy.AddToxic(t, testenv.Toxic{Name: "stall", Type: "limit_data", Stream: "upstream", Attributes: map[string]int{"bytes": 64 << 10}})
+				stalled := true
+				unstall := func() {
+					if stalled {
+						stalled = false
+						r.proxy.RemoveToxic(t, "stall")
+					}
+				}
+				t.Cleanup(func() { unstall(); r.proxy.SetEnabled(t, true) })
 				must(t, os.WriteFile(filepath.Join(m.dir, "d/a"), a, 0o644))
 				time.Sleep(200 * time.Millisecond) // the upload starts
+				if q := m.writeBack.Stats().Queued; q == 0 {
+					t.Fatal("the new version of a is not queued")
+				}
 				want := o.run(t, m.dir, a, b)
 				want.check(t, "the mount, right after", m.dir)
 				switch end {
 				case "upload finishes":
-					r.proxy.RemoveToxic(t, "slow")
+					unstall()
 					if err := m.stop(t, time.Minute); err != nil {
 						t.Fatalf("drain: %v", err)
 					}
 				case "daemon killed":
 					r.proxy.SetEnabled(t, false)
-					r.proxy.RemoveToxic(t, "slow")
+					unstall()
 					m.stop(t, 0)
 					r.proxy.SetEnabled(t, true)
 				case "unmounted with the store down":
 					r.proxy.SetEnabled(t, false)
-					r.proxy.RemoveToxic(t, "slow")
+					unstall()
 					if err := m.stop(t, 2*time.Second); err == nil {
 						t.Error("drain succeeded with the store down")
 					}
-					// The next mount serves from the journal while the
-					// store is still down.
-					down := r.mountWriteBack(endpoint, state, true)
-					want.check(t, "remounted, store down", down.dir)
-					down.stop(t, 0)
+					if left, _ := os.ReadDir(filepath.Join(state, "pending")); len(left) == 0 {
+						t.Error("nothing journaled after an unmount with the store down")
+					}
 					r.proxy.SetEnabled(t, true)
 				}
 				again := r.mountWriteBack(endpoint, state, true)
@@ -345,5 +357,55 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A file created while the store is down whose name another writer takes
+// meanwhile: the upload is refused by the store's conditional write, the
+// other writer's object stays, and the acknowledged content is kept in
+// conflicts/, logged and audited.
+func TestWriteBackConflictKept(t *testing.T) {
+	r := newRig(t, true)
+	r.mount.unmount(t)
+	state := t.TempDir()
+	m := r.mountWriteBack("http://"+r.proxy.Listen, state, true)
+	must(t, os.MkdirAll(filepath.Join(m.dir, "d"), 0o755))
+	must(t, os.WriteFile(filepath.Join(m.dir, "d/seen"), []byte("known"), 0o644))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	must(t, waitQueued(ctx, m.writeBack, 0))
+	r.proxy.SetEnabled(t, false)
+	mine := randomData(40_000)
+	must(t, os.WriteFile(filepath.Join(m.dir, "d/taken"), mine, 0o644)) // journaled: the store is down
+	other := []byte("another writer's object")
+	s, err := s3.New(context.Background(), s3.Config{Bucket: bucket, Prefix: prefix, Endpoint: r.minio.Endpoint, AccessKey: r.minio.AccessKey,
+		SecretKey: r.minio.SecretKey, PathStyle: true, SpoolDir: t.TempDir(), RequestTimeout: requestTimeout})
+	must(t, err)
+	defer s.Close()
+	up, err := s.Create(context.Background(), "d/taken")
+	must(t, err)
+	_, err = up.Write(other)
+	must(t, err)
+	_, err = up.Commit(context.Background(), remote.Condition{})
+	must(t, err)
+	r.proxy.SetEnabled(t, true)
+	must(t, waitQueued(ctx, m.writeBack, 0))
+	kept, _ := os.ReadDir(filepath.Join(state, "conflicts"))
+	if len(kept) != 1 {
+		t.Errorf("conflicts/ holds %d files, want 1", len(kept))
+	}
+	if n := r.logs.count("the store refused an acknowledged change"); n != 1 {
+		t.Errorf("%d conflict log lines, want 1", n)
+	}
+	if n := r.logs.count("event=write-conflict"); n != 1 {
+		t.Errorf("%d write-conflict audit events, want 1", n)
+	}
+	obj, err := s.Open(context.Background(), "d/taken", "")
+	must(t, err)
+	got := make([]byte, obj.Info().Size)
+	obj.ReadAt(got, 0)
+	obj.Close()
+	if !bytes.Equal(got, other) {
+		t.Error("the other writer's object was overwritten")
 	}
 }
