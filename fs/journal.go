@@ -101,14 +101,14 @@ type journal struct {
 	dir string
 	log *slog.Logger
 
-	mu      sync.Mutex
-	seq     uint64
-	states  map[string]*journalState
-	order   []*journalState // in acknowledgement order; dropped ones are skipped
-	busy    map[string]bool // paths with an apply under way
+	mu     sync.Mutex
+	seq    uint64
+	states map[string]*journalState
+	order  []*journalState // in acknowledgement order; dropped ones are skipped
+	busy   map[string]bool // paths with an apply under way
 	// dirs counts, per directory, the present files queued below it: a
 	// directory that holds them exists even if the store has none yet.
-	dirs map[string]int
+	dirs    map[string]int
 	kick    chan struct{}
 	changed *sync.Cond // on mu: a state was applied or dropped
 	// failures counts the applies that failed in a row (the store is
