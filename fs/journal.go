@@ -115,6 +115,27 @@ type journal struct {
 	// down); no apply starts before pauseUntil.
 	failures   int
 	pauseUntil time.Time
+	// downUntil: the store failed as unavailable moments ago, and has
+	// not answered since; lookups do not ask it again before then.
+	downUntil time.Time
+}
+
+// storeDownHold is how long a store found unavailable is not asked again
+// by lookups (write-back mode), unless an upload succeeds meanwhile.
+const storeDownHold = 5 * time.Second
+
+// noteDown records that the store was found unavailable.
+func (j *journal) noteDown() {
+	j.mu.Lock()
+	j.downUntil = time.Now().Add(storeDownHold)
+	j.mu.Unlock()
+}
+
+// storeDown reports whether the store was found unavailable moments ago.
+func (j *journal) storeDown() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return time.Now().Before(j.downUntil)
 }
 
 func newJournal(dir string, log *slog.Logger) *journal {

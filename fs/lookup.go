@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -51,8 +52,16 @@ func (f *filesystem) resolve(ctx context.Context, logical string) (entryKind, re
 			}
 		}
 	}
+	if f.opts.WriteBack != nil && f.journal.storeDown() {
+		// Failed moments ago: answer at once rather than after retries,
+		// so that new files are created and journaled without delay.
+		return absent, remote.Info{}, fmt.Errorf("resolve %s: %w (failed moments ago; not asked again yet)", logical, remote.ErrUnavailable)
+	}
 	kind, info, err := f.resolveInStore(ctx, logical)
 	if err != nil {
+		if errors.Is(err, remote.ErrUnavailable) {
+			f.journal.noteDown()
+		}
 		return absent, info, err
 	}
 	f.remember(logical, kind, info)

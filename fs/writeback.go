@@ -225,7 +225,7 @@ func (f *filesystem) applyState(ctx context.Context, st *journalState) {
 	switch {
 	case err == nil || refused:
 		if err == nil {
-			j.failures, j.pauseUntil = 0, time.Time{}
+			j.failures, j.pauseUntil, j.downUntil = 0, time.Time{}, time.Time{}
 		}
 		if next := j.states[st.path]; next != nil && next != st && err == nil {
 			// The change after this one replaces what this one wrote.
@@ -243,6 +243,9 @@ func (f *filesystem) applyState(ctx context.Context, st *journalState) {
 		j.failures++
 		delay := min(250*time.Millisecond<<min(j.failures-1, 6), 10*time.Second)
 		j.pauseUntil = time.Now().Add(delay)
+		if errors.Is(err, remote.ErrUnavailable) {
+			j.downUntil = time.Now().Add(storeDownHold)
+		}
 		st.attempts++
 		if st.attempts == 1 || st.attempts%10 == 0 {
 			f.log.Warn("write-back: change not in the store yet; will retry", "path", st.path, "attempt", st.attempts, "retry_in", delay, "queued", len(j.states), "err", err)

@@ -7,10 +7,12 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -283,15 +285,28 @@ func TestWriteBackIngestThroughOutage(t *testing.T) {
 		}
 	}
 	write("before", 20)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	must(t, waitQueued(ctx, m.writeBack, 0))
+	before := maps.Clone(want)
+	clear(want)
 	r.proxy.SetEnabled(t, false)
 	outage := time.Now()
 	accepted := 0
 	for time.Since(outage) < 60*time.Second {
 		write("during"+strconv.Itoa(accepted/50), 50)
 		accepted += 50
-		time.Sleep(2 * time.Second)
+		time.Sleep(time.Second)
 	}
-	want.check(t, "during the outage", m.dir)
+	want.check(t, "during the outage", m.dir) // read back from the journal
+	// Files only the store holds fail with EIO, never with wrong bytes.
+	for rel := range before {
+		if _, err := os.ReadFile(filepath.Join(m.dir, rel)); !errors.Is(err, syscall.EIO) {
+			t.Errorf("during the outage: %s (in the store only): %v, want EIO", rel, err)
+			break
+		}
+	}
+	maps.Copy(want, before)
 	queued := m.writeBack.Stats()
 	t.Logf("outage of %s: %d files accepted; journal holds %d, oldest %s ago",
 		time.Since(outage).Round(time.Second), accepted, queued.Queued, time.Since(queued.Oldest).Round(time.Second))
@@ -300,8 +315,6 @@ func TestWriteBackIngestThroughOutage(t *testing.T) {
 	}
 	r.proxy.SetEnabled(t, true)
 	back := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
 	if err := waitQueued(ctx, m.writeBack, 0); err != nil {
 		t.Fatalf("journal not drained after the store came back: %v", err)
 	}
