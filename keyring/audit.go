@@ -17,6 +17,9 @@ const (
 	RevokedKeyUsed  EventKind = "revoked-key-used"
 	UnwrapFailed    EventKind = "unwrap-failed"
 	IntegrityFailed EventKind = "integrity-failed"
+	// KeyCheckFailed: a loaded KEK's check value differs from the one
+	// recorded for its id (a wrong key under a known id).
+	KeyCheckFailed EventKind = "key-check-failed"
 	KeyringClosed   EventKind = "keyring-closed"
 )
 
