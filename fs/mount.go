@@ -41,7 +41,7 @@ func Mount(mountpoint string, opts Options, mo MountOptions) (*fuse.Server, erro
 	if mo.FsName == "" {
 		mo.FsName = "sealfs"
 	}
-	root := fsys.newDirNode(0o755)
+	root := fsys.newDirNode(fsys.opts.DirMode)
 	timeout := fsys.opts.AttrTimeout
 	negative := timeout
 	server, err := gofs.Mount(mountpoint, root, &gofs.Options{

@@ -20,7 +20,7 @@ const (
 	// KeyCheckFailed: a loaded KEK's check value differs from the one
 	// recorded for its id (a wrong key under a known id).
 	KeyCheckFailed EventKind = "key-check-failed"
-	KeyringClosed   EventKind = "keyring-closed"
+	KeyringClosed  EventKind = "keyring-closed"
 )
 
 // Event is one audit record. It never holds key material.
