@@ -21,13 +21,18 @@ func (w slogWriter) Write(p []byte) (int, error) {
 // hold file contents.
 const redacted = "[redacted]"
 
-// namesShown is how many leading quoted strings of a request line are
-// names that may be logged, by operation: entry names, both names of a
-// rename, the name (not the target) of a symlink, the name (not the
+// namesShown returns how many leading quoted strings of a request line
+// of operation op are names that may be logged: entry names, both names of
+// a rename, the name (not the target) of a symlink, the name (not the
 // value) of an extended attribute. Every other quoted string is data.
-var namesShown = map[string]int{
-	"LOOKUP": 1, "CREATE": 1, "TMPFILE": 1, "MKDIR": 1, "MKNOD": 1, "RMDIR": 1, "UNLINK": 1, "LINK": 1,
-	"RENAME": 2, "RENAME2": 2, "SYMLINK": 1, "SETXATTR": 1, "GETXATTR": 1, "REMOVEXATTR": 1,
+func namesShown(op string) int {
+	switch op {
+	case "LOOKUP", "CREATE", "TMPFILE", "MKDIR", "MKNOD", "RMDIR", "UNLINK", "LINK", "SYMLINK", "SETXATTR", "GETXATTR", "REMOVEXATTR":
+		return 1
+	case "RENAME", "RENAME2":
+		return 2
+	}
+	return 0
 }
 
 // redactFUSE returns a go-fuse debug line with every quoted string that
@@ -42,7 +47,7 @@ func redactFUSE(line string) string {
 	switch {
 	case strings.HasPrefix(line, "rx "):
 		if f := strings.Fields(line); len(f) > 2 {
-			keep = namesShown[f[2]]
+			keep = namesShown(f[2])
 		}
 	case strings.HasPrefix(line, "tx "):
 	default:

@@ -47,11 +47,16 @@ func parsePermBits(s string) (permBits, error) {
 	return permBits{bits: uint32(n), set: true}, nil
 }
 
-// modeFlags are the mount flags of the mode settings and their config keys.
-var modeFlags = []struct{ flag, key, usage string }{
-	{"file-mode", "file_mode", "permission bits of files whose own mode is not recorded, such as every file after a remount (default 0600, 0640 with --gid)"},
-	{"dir-mode", "dir_mode", "permission bits of directories whose own mode is not recorded, and of the root (default 0700, 0750 with --gid)"},
-	{"umask", "umask", "bits cleared from every mode shown and created, chmod included (default none; 077 keeps the mount owner-only)"},
+// modeFlag is a mount flag of a mode setting and its config key.
+type modeFlag struct{ flag, key, usage string }
+
+// modeFlags returns the mount flags of the mode settings.
+func modeFlags() []modeFlag {
+	return []modeFlag{
+		{"file-mode", "file_mode", "permission bits of files whose own mode is not recorded, such as every file after a remount (default 0600, 0640 with --gid)"},
+		{"dir-mode", "dir_mode", "permission bits of directories whose own mode is not recorded, and of the root (default 0700, 0750 with --gid)"},
+		{"umask", "umask", "bits cleared from every mode shown and created, chmod included (default none; 077 keeps the mount owner-only)"},
+	}
 }
 
 // modeSetting returns the config field of a mode setting.
@@ -65,9 +70,10 @@ func (c *config) modeSetting(key string) *permBits {
 	return &c.Umask
 }
 
+// modeCLIFlags returns the mount command's flags of the mode settings.
 func modeCLIFlags() []cli.Flag {
-	flags := make([]cli.Flag, 0, len(modeFlags))
-	for _, m := range modeFlags {
+	var flags []cli.Flag
+	for _, m := range modeFlags() {
 		flags = append(flags, &cli.StringFlag{Name: m.flag, Usage: m.usage})
 	}
 	return flags
@@ -75,7 +81,7 @@ func modeCLIFlags() []cli.Flag {
 
 // applyModeFlags sets the mode settings given as flags (flags win).
 func applyModeFlags(c *cli.Context, cfg *config) error {
-	for _, m := range modeFlags {
+	for _, m := range modeFlags() {
 		if !c.IsSet(m.flag) {
 			continue
 		}
