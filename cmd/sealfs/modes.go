@@ -17,14 +17,14 @@ type permBits struct {
 }
 
 // errBadMode is what every malformed mode setting wraps.
-var errBadMode = errors.New(`want octal permission bits as a string, such as "0640" (0000..0777)`)
+var errBadMode = errors.New(`want octal permission bits such as "0640" (0000..0777)`)
 
 // UnmarshalJSON reads an octal string. JSON numbers are refused: 640
 // would not mean 0640.
 func (p *permBits) UnmarshalJSON(data []byte) error {
 	var s string
 	if err := json.Unmarshal(data, &s); err != nil {
-		return fmt.Errorf("mode %s: %w", data, errBadMode)
+		return fmt.Errorf("mode %s: write it as a JSON string: %w", data, errBadMode)
 	}
 	v, err := parsePermBits(s)
 	if err != nil {
