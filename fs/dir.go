@@ -82,7 +82,7 @@ func (d *dirNode) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetA
 	}
 	d.mu.Lock()
 	if m, ok := in.GetMode(); ok {
-		d.mode = m & 0o7777 &^ (syscall.S_ISUID | syscall.S_ISGID)
+		d.mode = d.fsys.maskMode(m)
 	}
 	if mt, ok := in.GetMTime(); ok {
 		d.mtime = mt
@@ -208,7 +208,7 @@ func (d *dirNode) fileEntry(ctx context.Context, name string, info remote.Info, 
 			// inode and would keep the old one.
 		}
 	}
-	fn := d.fsys.newFileNode(0o644)
+	fn := d.fsys.newFileNode(d.fsys.opts.FileMode) // the object records no mode
 	fn.committed, fn.size, fn.mtime, fn.checkedAt = info, size, info.ModTime, time.Now()
 	fn.fillAttr(&out.Attr)
 	d.setTimeouts(out)
@@ -232,7 +232,7 @@ func (d *dirNode) heldEntry(ctx context.Context, name string, stage *stagedFile,
 			return ch
 		}
 	}
-	fn := d.fsys.newFileNode(0o644)
+	fn := d.fsys.newFileNode(d.fsys.opts.FileMode)
 	fn.attachHeld(stage)
 	fn.mtime = time.Now()
 	fn.fillAttr(&out.Attr)
@@ -272,7 +272,7 @@ func (d *dirNode) dirEntry(ctx context.Context, name string, out *fuse.EntryOut)
 			return ch
 		}
 	}
-	dn := d.fsys.newDirNode(0o755)
+	dn := d.fsys.newDirNode(d.fsys.opts.DirMode) // the store records no mode
 	dn.fillAttr(&out.Attr)
 	d.setTimeouts(out)
 	return d.NewInode(ctx, dn, gofs.StableAttr{Mode: syscall.S_IFDIR})
@@ -693,11 +693,11 @@ func (d *dirNode) fail(op, logical string, err error) syscall.Errno {
 }
 
 func (f *filesystem) newFileNode(mode uint32) *fileNode {
-	n := &fileNode{fsys: f, mode: mode}
+	n := &fileNode{fsys: f, mode: f.maskMode(mode)}
 	n.turn = sync.NewCond(&n.mu)
 	return n
 }
 
 func (f *filesystem) newDirNode(mode uint32) *dirNode {
-	return &dirNode{fsys: f, mode: mode, mtime: time.Now()}
+	return &dirNode{fsys: f, mode: f.maskMode(mode), mtime: time.Now()}
 }

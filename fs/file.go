@@ -186,7 +186,7 @@ func (n *fileNode) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.Set
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if m, ok := in.GetMode(); ok {
-		n.mode = m & 0o7777 &^ (syscall.S_ISUID | syscall.S_ISGID)
+		n.mode = n.fsys.maskMode(m)
 	}
 	if mt, ok := in.GetMTime(); ok {
 		n.mtime = mt

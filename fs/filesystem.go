@@ -3,6 +3,7 @@ package fs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -80,9 +81,29 @@ type Options struct {
 	// UID and GID own every file and directory (chown to anyone else is
 	// refused with EPERM).
 	UID, GID uint32
+	// FileMode and DirMode are the permission bits of files and
+	// directories whose own mode is not recorded (every node looked up
+	// from the store; the object format stores no mode), and DirMode is
+	// the root directory's. 0 means DefaultFileMode and DefaultDirMode.
+	// Only permission bits (0o777) are allowed.
+	FileMode, DirMode uint32
+	// Umask is cleared from every mode shown and created, chmod included,
+	// to cap what a mount allows whatever callers ask (077: owner only).
+	// 0 (the default) keeps chmod's POSIX meaning. Only 0o777 bits.
+	Umask uint32
 	// Logger receives operational logs. Nil discards them.
 	Logger *slog.Logger
 }
+
+// Default modes of nodes whose own mode is not recorded (Options.FileMode
+// and DirMode): the owner's only, so that nothing widens after a remount.
+const (
+	DefaultFileMode = 0o600
+	DefaultDirMode  = 0o700
+)
+
+// ErrInvalidMode means a mode setting holds more than permission bits.
+var ErrInvalidMode = errors.New("mode: want permission bits only (0000..0777)")
 
 // filesystem is the state shared by every node of one mount.
 type filesystem struct {
@@ -109,6 +130,18 @@ func newFilesystem(opts Options) (*filesystem, error) {
 	if opts.ChunkSize == 0 {
 		opts.ChunkSize = envelope.DefaultChunkSize
 	}
+	for _, m := range []struct {
+		name string
+		mode *uint32
+		def  uint32
+	}{{"FileMode", &opts.FileMode, DefaultFileMode}, {"DirMode", &opts.DirMode, DefaultDirMode}, {"Umask", &opts.Umask, 0}} {
+		if *m.mode&^0o777 != 0 {
+			return nil, fmt.Errorf("fs: %s %#o: %w", m.name, *m.mode, ErrInvalidMode)
+		}
+		if *m.mode == 0 {
+			*m.mode = m.def
+		}
+	}
 	if opts.VerifyOpenMax == 0 {
 		opts.VerifyOpenMax = DefaultVerifyOpenMax
 	}
@@ -127,7 +160,7 @@ func newFilesystem(opts Options) (*filesystem, error) {
 	}
 	f := &filesystem{opts: opts, store: opts.Store, ring: opts.Keyring, log: opts.Logger, meta: opts.Meta, markers: opts.DirMarkers}
 	f.journal = newJournal(opts.PendingDir, opts.Logger)
-	f.root = f.newDirNode(0o755)
+	f.root = f.newDirNode(opts.DirMode)
 	if f.markers != nil {
 		f.markers.start(f)
 	}
@@ -175,6 +208,12 @@ func childPath(dir, name string) string {
 		return name
 	}
 	return path.Join(dir, name)
+}
+
+// maskMode returns the mode a node gets for mode m (from create, mkdir,
+// chmod or the defaults): no set-id bits, and nothing Umask clears.
+func (f *filesystem) maskMode(m uint32) uint32 {
+	return m & 0o7777 &^ (syscall.S_ISUID | syscall.S_ISGID) &^ f.opts.Umask
 }
 
 // checkOwner refuses (EPERM) a chown to anyone but the mount's owner:

@@ -48,6 +48,10 @@ type testMount struct {
 	// markerDelay is the lazy marker delay on object stores (0: the default).
 	markerDelay time.Duration
 	unmounted   bool
+	// tweak, if set, adjusts the options of every mount; mountOpts are
+	// its kernel-facing options.
+	tweak     func(*sealfs.Options)
+	mountOpts sealfs.MountOptions
 }
 
 // eventLog collects audit events.
@@ -149,7 +153,7 @@ func (m *testMount) mount() {
 	if m.kind != "local" {
 		m.markers = sealfs.NewDirMarkers(m.markerDelay) // as the mount command does
 	}
-	m.server, err = sealfs.Mount(m.mnt, sealfs.Options{
+	opts := sealfs.Options{
 		Store:         store,
 		Keyring:       m.ring,
 		Volume:        m.volume,
@@ -165,7 +169,11 @@ func (m *testMount) mount() {
 		Meta:          m.meta,
 		ListLookups:   m.kind != "local",
 		Logger:        slog.New(slog.NewTextHandler(m.logs, nil)),
-	}, sealfs.MountOptions{})
+	}
+	if m.tweak != nil {
+		m.tweak(&opts)
+	}
+	m.server, err = sealfs.Mount(m.mnt, opts, m.mountOpts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -143,3 +143,35 @@ func TestStreamingVerificationFailsRead(t *testing.T) {
 		}
 	})
 }
+
+// An authentic object sealed with another chunk size than the volume's
+// is refused at open with EIO, logged and audited (not a wrong size and
+// then ESTALE); like any refused object it can be removed and written
+// again.
+func TestChunkSizeMismatchRefused(t *testing.T) {
+	m := newMount(t, 4096)
+	data := randomBytes(50_000)
+	writeFile(t, m.path("odd"), data)
+	m.unmount()
+	m.chunkSize = 0 // the volume's chunk size is now the default, 64 KiB
+	m.mount()
+	for range 2 {
+		_, err := os.ReadFile(m.path("odd"))
+		if !errors.Is(err, syscall.EIO) {
+			t.Fatalf("read = %v, want EIO", err)
+		}
+	}
+	if !m.logs.contains("chunk size differs") || !m.logs.contains("path=odd") {
+		t.Errorf("refusal not logged with the path and the reason:\n%s", m.logs.w.String())
+	}
+	if m.events.count(keyring.IntegrityFailed) == 0 {
+		t.Error("refusal not audited")
+	}
+	if err := os.Remove(m.path("odd")); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, m.path("odd"), data[:1000])
+	if got := mustRead(t, m.path("odd")); !bytes.Equal(got, data[:1000]) {
+		t.Error("rewritten file reads back wrong")
+	}
+}

@@ -84,6 +84,10 @@ func (f *filesystem) verifyObject(ctx context.Context, logical string, open func
 		src = w
 	}
 	r, err := envelope.Open(src, v.info.Size, f.ring, f.identity(logical))
+	if err == nil && r.ChunkSize() != f.opts.ChunkSize {
+		err = f.chunkSizeMismatch(r, logical)
+		r.Close()
+	}
 	if err == nil && r.Size() <= f.opts.VerifyOpenMax {
 		release := f.reserve(f.verifyCost(r.Size()))
 		if fill != nil {
@@ -110,6 +114,22 @@ func (f *filesystem) verifyObject(ctx context.Context, logical string, open func
 	v.closers = append(v.closers, r)
 	v.refs.Store(1)
 	return v, nil
+}
+
+// ErrChunkSizeMismatch means an authentic object was sealed with another
+// chunk size than the volume's. Every size shown without a download is
+// computed with the volume's chunk size, so such an object would show a
+// wrong size and could not be read consistently; it is refused (EIO) at
+// open instead. It matches envelope.ErrIntegrity.
+var ErrChunkSizeMismatch = fmt.Errorf("object chunk size differs from the volume's: %w", envelope.ErrIntegrity)
+
+// chunkSizeMismatch returns the error for an object whose header chunk
+// size is not the volume's, audited as an integrity failure.
+func (f *filesystem) chunkSizeMismatch(r *envelope.Reader, logical string) error {
+	id := f.identity(logical).String()
+	err := fmt.Errorf("%w: %s: header says %d bytes, the volume (%s) says %d", ErrChunkSizeMismatch, id, r.ChunkSize(), VolumeKey, f.opts.ChunkSize)
+	f.ring.Auditor().Audit(keyring.Event{Kind: keyring.IntegrityFailed, KEKID: r.KEKID(), Object: id, Err: err})
+	return err
 }
 
 // verifyInto authenticates every chunk of r by reading it, passing each

@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 
 	"github.com/sealfs/sealfs/envelope"
+	"github.com/sealfs/sealfs/keyring"
 	"github.com/sealfs/sealfs/remote"
 )
 
@@ -26,14 +28,24 @@ var ErrVolumeMismatch = errors.New("store belongs to a different volume")
 
 // Volume is what every mount of one store must agree on.
 type Volume struct {
-	ID        [16]byte
+	// ID is part of every object's identity.
+	ID [16]byte
+	// ChunkSize is the plaintext chunk size of every object of the volume.
 	ChunkSize int
+	// KeyChecks holds the key check value (keyring.KEK.CheckValue) of
+	// each KEK id recorded on the volume; see CheckVolumeKeys.
+	KeyChecks map[uint32][keyring.CheckValueSize]byte
+	// version is the store's version of the volume file read, for a
+	// conditional update.
+	version string
 }
 
 type volumeFile struct {
 	Format    string `json:"format"`
 	VolumeID  string `json:"volume_id"`
 	ChunkSize int    `json:"chunk_size"`
+	// KeyChecks maps decimal KEK ids to 32 hex digits of key check value.
+	KeyChecks map[string]string `json:"key_check_values,omitempty"`
 }
 
 const volumeFormat = "sealfs/1"
@@ -75,7 +87,9 @@ func readVolume(ctx context.Context, store remote.Store) (Volume, error) {
 	if err != nil {
 		return Volume{}, fmt.Errorf("reading %s: %w", VolumeKey, err)
 	}
-	return parseVolume(data)
+	v, err := parseVolume(data)
+	v.version = obj.Info().Version
+	return v, err
 }
 
 func parseVolume(data []byte) (Volume, error) {
@@ -95,7 +109,24 @@ func parseVolume(data []byte) (Volume, error) {
 	if vf.ChunkSize&(vf.ChunkSize-1) != 0 || vf.ChunkSize < envelope.MinChunkSize || vf.ChunkSize > envelope.MaxChunkSize {
 		return Volume{}, fmt.Errorf("volume file %s: chunk size %d out of range", VolumeKey, vf.ChunkSize)
 	}
-	return Volume{ID: id, ChunkSize: vf.ChunkSize}, nil
+	checks, err := parseKeyChecks(vf.KeyChecks)
+	if err != nil {
+		return Volume{}, fmt.Errorf("volume file %s: %w", VolumeKey, err)
+	}
+	return Volume{ID: id, ChunkSize: vf.ChunkSize, KeyChecks: checks}, nil
+}
+
+// marshal returns the volume file's bytes for v.
+func (v Volume) marshal() []byte {
+	vf := volumeFile{Format: volumeFormat, VolumeID: hex.EncodeToString(v.ID[:]), ChunkSize: v.ChunkSize}
+	if len(v.KeyChecks) > 0 {
+		vf.KeyChecks = make(map[string]string, len(v.KeyChecks))
+		for id, kcv := range v.KeyChecks {
+			vf.KeyChecks[strconv.FormatUint(uint64(id), 10)] = hex.EncodeToString(kcv[:])
+		}
+	}
+	data, _ := json.Marshal(vf) // map keys are sorted: the output is canonical
+	return append(data, '\n')
 }
 
 func createVolume(ctx context.Context, store remote.Store, id [16]byte, chunkSize int) (Volume, error) {
@@ -113,19 +144,25 @@ func createVolume(ctx context.Context, store remote.Store, id [16]byte, chunkSiz
 		rand.Read(id[:])
 	}
 	v := Volume{ID: id, ChunkSize: chunkSize}
-	data, _ := json.Marshal(volumeFile{Format: volumeFormat, VolumeID: hex.EncodeToString(id[:]), ChunkSize: chunkSize})
-	up, err := store.Create(ctx, VolumeKey)
+	info, err := writeVolume(ctx, store, v, remote.Condition{IfAbsent: true})
 	if err != nil {
 		return Volume{}, err
 	}
-	if _, err := up.Write(append(data, '\n')); err != nil {
-		up.Abort()
-		return Volume{}, err
-	}
-	if _, err := up.Commit(ctx, remote.Condition{IfAbsent: true}); err != nil {
-		return Volume{}, err
-	}
+	v.version = info.Version
 	return v, nil
+}
+
+// writeVolume writes v's volume file under cond.
+func writeVolume(ctx context.Context, store remote.Store, v Volume, cond remote.Condition) (remote.Info, error) {
+	up, err := store.Create(ctx, VolumeKey)
+	if err != nil {
+		return remote.Info{}, err
+	}
+	if _, err := up.Write(v.marshal()); err != nil {
+		up.Abort()
+		return remote.Info{}, err
+	}
+	return up.Commit(ctx, cond)
 }
 
 func storeEmpty(ctx context.Context, store remote.Store) (bool, error) {

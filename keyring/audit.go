@@ -20,7 +20,10 @@ const (
 	// WriteConflict: the store refused an acknowledged write-back change
 	// (an object appeared or changed meanwhile); the local copy is kept.
 	WriteConflict EventKind = "write-conflict"
-	KeyringClosed EventKind = "keyring-closed"
+	// KeyCheckFailed: a loaded KEK's check value differs from the one
+	// recorded for its id (a wrong key under a known id).
+	KeyCheckFailed EventKind = "key-check-failed"
+	KeyringClosed  EventKind = "keyring-closed"
 )
 
 // Event is one audit record. It never holds key material.

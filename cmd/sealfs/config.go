@@ -31,6 +31,9 @@ type config struct {
 	SyncDirs      bool        `json:"sync_dirs"` // local tier: fsync every changed directory, even where the filesystem makes it redundant
 	UID           string      `json:"uid"`       // owner of every file: a user name or number
 	GID           string      `json:"gid"`
+	FileMode      permBits    `json:"file_mode"` // see modes.go
+	DirMode       permBits    `json:"dir_mode"`
+	Umask         permBits    `json:"umask"`
 	LogFile       string      `json:"log_file"`
 	LogLevel      string      `json:"log_level"`
 	AuditLog      string      `json:"audit_log"`

@@ -35,7 +35,7 @@ MOUNTPOINT", "umount MOUNTPOINT" (root) or SIGTERM.
 
 Every setting can also live in a JSON config file (--config); flags win over
 it. Secrets belong in key files, never on the command line.`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "read settings from the JSON config `FILE`"},
 			&cli.StringFlag{Name: "key", Aliases: []string{"k"}, Usage: "current key-encryption key: base64 `FILE` (sealfs keygen)"},
 			&cli.UintFlag{Name: "key-id", Value: 1, Usage: "id of the --key KEK (stored in every object it wraps)"},
@@ -58,7 +58,7 @@ it. Secrets belong in key files, never on the command line.`,
 			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error (default info)"},
 			&cli.StringFlag{Name: "audit-log", Usage: "audit log `FILE`: key loads, refused keys, failed verifications (default STATE_DIR/audit.log)"},
 			&cli.BoolFlag{Name: "debug-fuse", Usage: "log every FUSE request (very verbose)"},
-		},
+		}, modeCLIFlags()...),
 		Action: func(c *cli.Context) error {
 			cfg, devKey, err := resolveConfig(c)
 			if err != nil {
@@ -154,6 +154,9 @@ func applyFlags(c *cli.Context, cfg *config) error {
 		cfg.AllowOther = true
 	}
 	cfg.debugFUSE = c.Bool("debug-fuse")
+	if err := applyModeFlags(c, cfg); err != nil {
+		return err
+	}
 	if c.Bool("write-back") {
 		cfg.WriteBack = true
 	}
@@ -221,6 +224,9 @@ func finishConfig(cfg *config) error {
 	}
 	if _, err := cfg.keySpecs(); err != nil {
 		return fmt.Errorf("config: %w", err)
+	}
+	if _, _, _, err := cfg.modes(); err != nil {
+		return err
 	}
 	return nil
 }

@@ -87,6 +87,10 @@ func serve(cfg *config, devKey string) (err error) {
 	if err != nil {
 		return err
 	}
+	// A wrong key under a known id stops the mount here, not at the first open.
+	if err := fs.CheckVolumeKeys(ctx, store, &vol, ring); err != nil {
+		return err
+	}
 	spoolDir, commitBuffer := "", int64(0)
 	if spec.Kind != "local" {
 		commitBuffer = cloudCommitBuffer
@@ -117,6 +121,10 @@ func serve(cfg *config, devKey string) (err error) {
 	if spec.Kind != "local" {
 		markers = fs.NewDirMarkers(fs.DefaultMarkerDelay)
 	}
+	fileMode, dirMode, umask, err := cfg.modes()
+	if err != nil {
+		return err
+	}
 	server, err := fs.Mount(cfg.Mountpoint, fs.Options{
 		Store:         store,
 		Keyring:       ring,
@@ -136,6 +144,9 @@ func serve(cfg *config, devKey string) (err error) {
 		AttrTimeout:   time.Duration(cfg.AttrTimeout),
 		UID:           owner.uid,
 		GID:           owner.gid,
+		FileMode:      fileMode,
+		DirMode:       dirMode,
+		Umask:         umask,
 		Logger:        logger,
 	}, fs.MountOptions{AllowOther: cfg.AllowOther, FsName: "sealfs:" + spec.String(), Debug: cfg.debugFUSE})
 	if err != nil {
