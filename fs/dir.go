@@ -116,8 +116,11 @@ func (d *dirNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno
 // the inode tree.
 func (d *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	ctx = detach(ctx)
-	if reserved(d.logical(), name) {
-		return nil, syscall.ENOENT
+	if e := nameErrno(d.logical(), name, false); e != 0 {
+		return nil, e
+	}
+	if reserved(d.logical(), name) || nameErrno(d.logical(), name, true) != 0 {
+		return nil, syscall.ENOENT // a path no store can key does not exist
 	}
 	logical := childPath(d.logical(), name)
 	if ch := d.GetChild(name); ch != nil {
@@ -363,6 +366,9 @@ func (d *dirNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 // that the empty directory is visible in the store.
 func (d *dirNode) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	ctx = detach(ctx)
+	if e := nameErrno(d.logical(), name, true); e != 0 {
+		return nil, e
+	}
 	if reserved(d.logical(), name) {
 		return nil, syscall.EACCES
 	}
@@ -427,6 +433,9 @@ func (d *dirNode) checkAbsent(ctx context.Context, name, logical string) syscall
 // Rmdir removes an empty directory's marker.
 func (d *dirNode) Rmdir(ctx context.Context, name string) syscall.Errno {
 	ctx = detach(ctx)
+	if e := nameErrno(d.logical(), name, false); e != 0 {
+		return e
+	}
 	logical := childPath(d.logical(), name)
 	var child *dirNode
 	if ch := d.GetChild(name); ch != nil {
@@ -453,6 +462,7 @@ func (d *dirNode) Rmdir(ctx context.Context, name string) syscall.Errno {
 			return d.fail("rmdir", logical, err)
 		}
 	}
+	d.fsys.markers.dropStale(logical, child)
 	if child != nil {
 		child.markerMu.Lock()
 		defer child.markerMu.Unlock()
@@ -560,6 +570,9 @@ func (d *dirNode) markerDueAfterRemoval() {
 // flush or fsync; until then it exists in this mount only.
 func (d *dirNode) Create(ctx context.Context, name string, flags, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
 	ctx = detach(ctx)
+	if e := nameErrno(d.logical(), name, true); e != 0 {
+		return nil, nil, 0, e
+	}
 	if reserved(d.logical(), name) {
 		return nil, nil, 0, syscall.EACCES
 	}
@@ -601,6 +614,9 @@ func (d *dirNode) Create(ctx context.Context, name string, flags, mode uint32, o
 // version they verified; their writes are no longer uploaded.
 func (d *dirNode) Unlink(ctx context.Context, name string) syscall.Errno {
 	ctx = detach(ctx)
+	if e := nameErrno(d.logical(), name, false); e != 0 {
+		return e
+	}
 	logical := childPath(d.logical(), name)
 	var fn *fileNode
 	if ch := d.GetChild(name); ch != nil {

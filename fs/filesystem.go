@@ -199,6 +199,20 @@ func (f *filesystem) identity(logical string) envelope.Identity {
 }
 
 // reserved reports whether name may not be used at the given directory.
+// nameErrno answers ENAMETOOLONG for a name over NAME_MAX (255 bytes)
+// and, when creating, for a path the store cannot key (its marker key
+// included); 0 otherwise. Checked before anything is accepted, so that a
+// write is never taken that its close could not store.
+func nameErrno(dir, name string, creating bool) syscall.Errno {
+	if len(name) > remote.MaxNameLen {
+		return syscall.ENAMETOOLONG
+	}
+	if creating && len(markerKey(childPath(dir, name))) > remote.MaxKeyLen {
+		return syscall.ENAMETOOLONG
+	}
+	return 0
+}
+
 func reserved(dir, name string) bool {
 	return dir == "" && strings.HasPrefix(name, reservedPrefix)
 }

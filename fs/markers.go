@@ -97,6 +97,43 @@ func (m *DirMarkers) settle(d *dirNode) {
 	}
 }
 
+// dropStale drops the pending markers of directory nodes at logical
+// other than current: inodes of the same directory that the kernel forgot
+// (a lookup made current afresh). They are marked removed, and a marker
+// write of theirs already under way is waited for, so that no marker of
+// theirs brings the directory back after it is removed or renamed.
+func (m *DirMarkers) dropStale(logical string, current *dirNode) {
+	if m == nil {
+		return
+	}
+	var stale []*dirNode
+	m.mu.Lock()
+	for d, t := range m.pending {
+		if d == current {
+			continue
+		}
+		path, attached := attachedPath(d)
+		if !attached {
+			d.markerMu.Lock()
+			path = d.lazyPath
+			d.markerMu.Unlock()
+		}
+		if path == logical || strings.HasPrefix(path, logical+"/") {
+			if t != nil {
+				t.Stop()
+			}
+			delete(m.pending, d)
+			stale = append(stale, d)
+		}
+	}
+	m.mu.Unlock()
+	for _, d := range stale {
+		d.markerMu.Lock() // waits for a write under way
+		d.removed = true
+		d.markerMu.Unlock()
+	}
+}
+
 // settleAbove settles every directory from in up to the root: an object
 // or marker committed in (or below) them makes them all exist in the store.
 func (m *DirMarkers) settleAbove(in *gofs.Inode) {
@@ -135,12 +172,22 @@ func (m *DirMarkers) due(d *dirNode) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := m.materialize(ctx, d); err != nil {
-		m.fsys.log.Error("directory marker not written; will retry", "path", d.logical(), "err", err)
 		m.mu.Lock()
-		if _, ok := m.pending[d]; ok {
+		_, ok := m.pending[d]
+		retry := ok && errors.Is(err, remote.ErrUnavailable)
+		if retry {
 			m.pending[d] = time.AfterFunc(m.delay, func() { m.due(d) })
+		} else {
+			// Refused for good (a key the store does not take): said once,
+			// not retried. The directory exists in this mount only.
+			delete(m.pending, d)
 		}
 		m.mu.Unlock()
+		if retry {
+			m.fsys.log.Warn("directory marker not written; will retry", "path", d.logical(), "retry_in", m.delay, "err", err)
+		} else if ok {
+			m.fsys.log.Error("directory marker refused by the store; the empty directory is not stored", "path", d.logical(), "err", err)
+		}
 	}
 }
 

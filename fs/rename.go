@@ -3,6 +3,7 @@ package fs
 import (
 	"context"
 	"errors"
+	"strings"
 	"syscall"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
@@ -26,6 +27,14 @@ const (
 // answers EXDEV, so mv copies.
 func (d *dirNode) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
 	ctx = detach(ctx)
+	if e := nameErrno(d.logical(), name, false); e != 0 {
+		return e
+	}
+	if dst, ok := newParent.(*dirNode); ok {
+		if e := nameErrno(dst.logical(), newName, true); e != 0 {
+			return e
+		}
+	}
 	if flags&renameExchange != 0 {
 		return syscall.EINVAL
 	}
@@ -187,6 +196,40 @@ func (dst *dirNode) replaceCondition(ctx context.Context, newName, to string, fl
 	return remote.Condition{IfAbsent: true}, 0
 }
 
+// toName returns the last element of a logical path.
+func toName(logical string) string { return logical[strings.LastIndexByte(logical, '/')+1:] }
+
+// holdsLocally reports whether d's child directory name holds entries
+// that exist in this mount (directories made here, files not unlinked).
+func (d *dirNode) holdsLocally(name string) bool {
+	ch := d.GetChild(name)
+	if ch == nil {
+		return false
+	}
+	if _, ok := ch.Operations().(*dirNode); !ok {
+		return false
+	}
+	for _, gc := range ch.Children() {
+		switch n := gc.Operations().(type) {
+		case *dirNode:
+			n.markerMu.Lock()
+			gone := n.removed
+			n.markerMu.Unlock()
+			if !gone {
+				return true
+			}
+		case *fileNode:
+			n.mu.Lock()
+			gone := n.unlinked
+			n.mu.Unlock()
+			if !gone {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // reseal copies src's plaintext into a new object at logical, sealed under a
 // fresh data key and logical's identity.
 func (f *filesystem) reseal(ctx context.Context, src *verifiedObject, logical string, cond remote.Condition) (remote.Info, error) {
@@ -235,6 +278,14 @@ func (d *dirNode) renameDir(ctx context.Context, moved *dirNode, from, to string
 	if _, err := d.fsys.store.Stat(ctx, objectKey(to)); err == nil {
 		return syscall.ENOTDIR
 	}
+	if dst.holdsLocally(toName(to)) || d.fsys.journal.holds(to) {
+		// Entries this mount made in the target that the store does not
+		// show yet (lazy directories, files not uploaded) count too.
+		if flags&renameNoReplace != 0 {
+			return syscall.EEXIST
+		}
+		return syscall.ENOTEMPTY
+	}
 	if exists, err := d.fsys.dirExists(ctx, to); err != nil {
 		return d.fail("rename", to, err)
 	} else if exists {
@@ -247,6 +298,8 @@ func (d *dirNode) renameDir(ctx context.Context, moved *dirNode, from, to string
 			return syscall.ENOTEMPTY
 		}
 	}
+	d.fsys.markers.dropStale(from, moved)
+	d.fsys.markers.dropStale(to, nil)
 	up, err := d.fsys.store.Create(ctx, markerKey(to))
 	if err != nil {
 		return d.fail("rename", to, err)

@@ -1,0 +1,110 @@
+package fs_test
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/sealfs/sealfs/integration/testenv"
+)
+
+// A rename over a directory that is not empty fails with ENOTEMPTY and
+// drops nothing, whatever the store shows yet (on object stores the new
+// subdirectory exists in this mount only, its marker not written).
+func TestRenameOverNonEmptyDirectory(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind storeKind) {
+		m := newMountOn(t, kind, 0)
+		for _, c := range []struct {
+			name  string
+			setup func(b string)
+			check string
+		}{
+			{"subdirectory", func(b string) { mustMkdir(t, filepath.Join(b, "sub")) }, "sub"},
+			{"file", func(b string) { writeFile(t, filepath.Join(b, "f"), []byte("kept")) }, "f"},
+		} {
+			a, b := m.path(c.name+"-A"), m.path(c.name+"-B")
+			mustMkdir(t, a)
+			mustMkdir(t, b)
+			c.setup(b)
+			// Not os.Rename: it refuses any directory target itself.
+			if err := syscall.Rename(a, b); !errors.Is(err, syscall.ENOTEMPTY) {
+				t.Errorf("%s: rename over a non-empty directory: %v, want ENOTEMPTY", c.name, err)
+			}
+			if _, err := os.Stat(filepath.Join(b, c.check)); err != nil {
+				t.Errorf("%s: %s after the refused rename: %v", c.name, c.check, err)
+			}
+		}
+		m.remount()
+		for _, p := range []string{"subdirectory-B/sub", "file-B/f", "subdirectory-A", "file-A"} {
+			if _, err := os.Stat(m.path(p)); err != nil {
+				t.Errorf("after remount: %s: %v", p, err)
+			}
+		}
+	})
+}
+
+// rm -rf of a tree stays done after the kernel forgot its inodes and
+// after a remount: no directory marker brings a removed directory back.
+func TestRemovedTreeStaysRemoved(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind storeKind) {
+		m := newMountOn(t, kind, 0)
+		for _, d := range []string{"t/a/b", "t/a/c", "t/d/e/f", "t/g"} {
+			if err := os.MkdirAll(m.path(d), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		writeFile(t, m.path("t/a/b/x"), []byte("x"))
+		writeFile(t, m.path("t/d/y"), []byte("y"))
+		testenv.DropCaches() // the kernel forgets the inodes mkdir made
+		if err := os.RemoveAll(m.path("t")); err != nil {
+			t.Fatal(err)
+		}
+		testenv.DropCaches()
+		m.remount()
+		if _, err := os.Stat(m.path("t")); !errors.Is(err, fs.ErrNotExist) {
+			entries, _ := filepath.Glob(m.path("t/*"))
+			t.Errorf("removed tree is back after a remount: %v (%v)", err, entries)
+		}
+		for _, k := range m.objectKeys() {
+			if strings.HasPrefix(k, "t/") {
+				t.Errorf("object %s left in the store", k)
+			}
+		}
+	})
+}
+
+// Names over 255 bytes, and paths the store cannot key, are refused with
+// ENAMETOOLONG before anything is written, never accepted and then lost.
+func TestNameTooLong(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind storeKind) {
+		m := newMountOn(t, kind, 0)
+		long := strings.Repeat("n", 256)
+		for op, err := range map[string]error{
+			"create": func() error { _, err := os.Create(m.path(long)); return err }(),
+			"mkdir":  os.Mkdir(m.path(long), 0o755),
+			"stat":   func() error { _, err := os.Stat(m.path(long)); return err }(),
+		} {
+			if !errors.Is(err, syscall.ENAMETOOLONG) {
+				t.Errorf("%s of a 256-byte name: %v, want ENAMETOOLONG", op, err)
+			}
+		}
+		// Five levels of 200-byte names: 1004 bytes, then a file name
+		// that takes the key past 1024.
+		dir := m.mnt
+		for i := range 5 {
+			dir = filepath.Join(dir, strings.Repeat(string(rune('a'+i)), 200))
+			mustMkdir(t, dir)
+		}
+		if _, err := os.Create(filepath.Join(dir, strings.Repeat("z", 30))); !errors.Is(err, syscall.ENAMETOOLONG) {
+			t.Errorf("create past the store's key limit: %v, want ENAMETOOLONG", err)
+		}
+		writeFile(t, filepath.Join(dir, "ok"), []byte("fits"))
+		if err := os.Rename(filepath.Join(dir, "ok"), filepath.Join(dir, strings.Repeat("z", 30))); !errors.Is(err, syscall.ENAMETOOLONG) {
+			t.Errorf("rename past the store's key limit: %v, want ENAMETOOLONG", err)
+		}
+	})
+}
