@@ -56,6 +56,8 @@ func loadSpec(ctx context.Context, s Spec, hiddenEnv []string) (*KEK, error) {
 		raw, err = readKeyFile(s.File)
 	case s.Env != "":
 		raw, err = readEnvKey(s.Env)
+	case s.Credential != "":
+		raw, err = readCredential(s.Credential)
 	default:
 		raw, err = runKeyCommand(ctx, s.Command, hiddenEnv)
 	}

@@ -7,7 +7,8 @@ import (
 	"strings"
 )
 
-// Spec says where one KEK comes from. Exactly one of File, Env, Command is set.
+// Spec says where one KEK comes from. Exactly one of File, Env, Command,
+// Credential is set.
 type Spec struct {
 	// ID names the KEK in key slots.
 	ID uint32
@@ -19,10 +20,13 @@ type Spec struct {
 	Env string
 	// Command is a program and its arguments (no shell) that prints the key on stdout.
 	Command []string
+	// Credential is the name of a systemd credential, read from
+	// $CREDENTIALS_DIRECTORY/NAME (LoadCredential=, LoadCredentialEncrypted=).
+	Credential string
 }
 
 // source names where the spec's key comes from, for errors and audit lines:
-// the file path, "env:NAME" or "cmd:NAME".
+// the file path, "env:NAME", "cmd:NAME" or "credential:NAME".
 func (s Spec) source() string {
 	switch {
 	case s.File != "":
@@ -31,6 +35,8 @@ func (s Spec) source() string {
 		return "env:" + s.Env
 	case len(s.Command) > 0:
 		return "cmd:" + filepath.Base(s.Command[0])
+	case s.Credential != "":
+		return "credential:" + s.Credential
 	}
 	return "(no source)"
 }
@@ -53,8 +59,14 @@ func (s Spec) validate() error {
 			return fmt.Errorf("keyring: key %d: empty command name", s.ID)
 		}
 	}
+	if s.Credential != "" {
+		sources++
+		if err := validCredentialName(s.Credential); err != nil {
+			return fmt.Errorf("keyring: key %d: %w", s.ID, err)
+		}
+	}
 	if sources != 1 {
-		return fmt.Errorf("keyring: key %d: want exactly one of file, env or command, got %d", s.ID, sources)
+		return fmt.Errorf("keyring: key %d: want exactly one of file, env, command or credential, got %d", s.ID, sources)
 	}
 	if s.State < Current || s.State > Revoked {
 		return fmt.Errorf("keyring: key %d from %s: invalid state %d", s.ID, s.source(), int(s.State))

@@ -38,6 +38,10 @@ type config struct {
 	LogLevel      string      `json:"log_level"`
 	AuditLog      string      `json:"audit_log"`
 	Keys          []keyConfig `json:"keys"`
+	// Service settings: see service.go.
+	LogFormat          string `json:"log_format"`
+	MetricsListen      string `json:"metrics_listen"`
+	MetricsAllowRemote bool   `json:"metrics_allow_remote"`
 
 	debugFUSE bool // --debug-fuse only
 
@@ -56,13 +60,16 @@ type config struct {
 }
 
 // keyConfig names one KEK and where it comes from: exactly one of File,
-// Env and Command.
+// Env, Command and Credential (a systemd credential name).
 type keyConfig struct {
 	ID      uint32   `json:"id"`
 	State   string   `json:"state"`
 	File    string   `json:"file"`
 	Env     string   `json:"env"`
 	Command []string `json:"command"`
+
+	// Credential names a systemd credential: $CREDENTIALS_DIRECTORY/NAME.
+	Credential string `json:"credential"`
 }
 
 // orthancEncryption is the Orthanc plugin's "StorageEncryption" section.
@@ -164,15 +171,15 @@ func (c *config) keySpecs() ([]keyring.Spec, error) {
 			state = s
 		}
 		sources := 0
-		for _, set := range []bool{k.File != "", k.Env != "", len(k.Command) > 0} {
+		for _, set := range []bool{k.File != "", k.Env != "", len(k.Command) > 0, k.Credential != ""} {
 			if set {
 				sources++
 			}
 		}
 		if sources != 1 {
-			return nil, fmt.Errorf("keys[%d] (id %d): set exactly one of file, env, command", i, k.ID)
+			return nil, fmt.Errorf("keys[%d] (id %d): set exactly one of file, env, command, credential", i, k.ID)
 		}
-		specs = append(specs, keyring.Spec{ID: k.ID, State: state, File: k.File, Env: k.Env, Command: k.Command})
+		specs = append(specs, keyring.Spec{ID: k.ID, State: state, File: k.File, Env: k.Env, Command: k.Command, Credential: k.Credential})
 	}
 	return specs, nil
 }
