@@ -39,6 +39,7 @@ Production:
 			mountCommand(),
 			keygenCommand(),
 			guardCommand(),
+			statusCommand(),
 		},
 		HideHelpCommand: true,
 		ExitErrHandler:  func(*cli.Context, error) {}, // main prints errors once

@@ -58,7 +58,7 @@ it. Secrets belong in key files, never on the command line.`,
 			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error (default info)"},
 			&cli.StringFlag{Name: "audit-log", Usage: "audit log `FILE`: key loads, refused keys, failed verifications (default STATE_DIR/audit.log)"},
 			&cli.BoolFlag{Name: "debug-fuse", Usage: "log every FUSE request (very verbose)"},
-		}, modeCLIFlags()...),
+		}, append(modeCLIFlags(), serviceCLIFlags()...)...),
 		Action: func(c *cli.Context) error {
 			cfg, devKey, err := resolveConfig(c)
 			if err != nil {
@@ -113,7 +113,7 @@ func resolveConfig(c *cli.Context) (*config, string, error) {
 func applyFlags(c *cli.Context, cfg *config) error {
 	if k := c.String("key"); k != "" {
 		cfg.Keys = append(cfg.Keys, keyConfig{ID: uint32(c.Uint("key-id")), State: "current", File: k})
-	} else if c.IsSet("key-id") {
+	} else if c.IsSet("key-id") && c.String("key-credential") == "" {
 		return errors.New("mount: --key-id needs --key FILE")
 	}
 	for _, pk := range c.StringSlice("previous-key") {
@@ -154,6 +154,7 @@ func applyFlags(c *cli.Context, cfg *config) error {
 		cfg.AllowOther = true
 	}
 	cfg.debugFUSE = c.Bool("debug-fuse")
+	applyServiceFlags(c, cfg)
 	if err := applyModeFlags(c, cfg); err != nil {
 		return err
 	}

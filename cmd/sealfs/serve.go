@@ -35,6 +35,11 @@ func serve(cfg *config, devKey string) (err error) {
 			ready.fail(err)
 		}
 	}()
+	svc, err := newService(cfg)
+	if err != nil {
+		return err
+	}
+	defer svc.close()
 	logger, closeLog, err := openLogger(cfg)
 	if err != nil {
 		return err
@@ -52,7 +57,7 @@ func serve(cfg *config, devKey string) (err error) {
 		return err
 	}
 	defer auditLog.Close()
-	auditor := keyring.SlogAuditor{Logger: slog.New(slog.NewJSONHandler(auditLog, nil))}
+	auditor := svc.auditor(keyring.SlogAuditor{Logger: slog.New(slog.NewJSONHandler(auditLog, nil))})
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -83,6 +88,7 @@ func serve(cfg *config, devKey string) (err error) {
 		return err
 	}
 	defer store.Close()
+	store = svc.meterStore(store)
 	vol, err := openVolume(ctx, cfg, store)
 	if err != nil {
 		return err
@@ -125,6 +131,7 @@ func serve(cfg *config, devKey string) (err error) {
 	if err != nil {
 		return err
 	}
+	memBudget := budget.New(int64(cfg.MemoryBudget))
 	server, err := fs.Mount(cfg.Mountpoint, fs.Options{
 		Store:         store,
 		Keyring:       ring,
@@ -136,7 +143,7 @@ func serve(cfg *config, devKey string) (err error) {
 		DirMarkers:    markers,
 		SpoolDir:      spoolDir,
 		CacheSize:     int64(cfg.CacheSize),
-		Budget:        budget.New(int64(cfg.MemoryBudget)),
+		Budget:        memBudget,
 		CommitBuffer:  commitBuffer,
 		Meta:          meta,
 		ListLookups:   spec.Kind != "local",
@@ -154,12 +161,14 @@ func serve(cfg *config, devKey string) (err error) {
 	}
 	logger.Info("mounted", "mountpoint", cfg.Mountpoint)
 	ready.ok()
+	svc.start(logger, mountInfoOf(cfg, spec, specs, writeBack, memBudget))
 
 	done := make(chan struct{})
 	go func() { server.Wait(); close(done) }()
 	for {
 		select {
 		case <-done:
+			svc.stopping()
 			logger.Info("unmounted", "mountpoint", cfg.Mountpoint)
 			if markers != nil {
 				ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
@@ -269,7 +278,7 @@ func openLogger(cfg *config) (*slog.Logger, func(), error) {
 		}
 		w, closeFn = f, func() { f.Close() }
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})), closeFn, nil
+	return slog.New(newLogHandler(w, cfg.LogFormat, cfg.LogFile == "" && underJournal(), level)), closeFn, nil
 }
 
 func openAuditLog(cfg *config) (*os.File, error) {
