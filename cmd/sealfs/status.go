@@ -36,6 +36,7 @@ type statusReport struct {
 	IntegrityFailures int64          `json:"integrity_failures"`
 	UnwrapFailures    int64          `json:"unwrap_failures"`
 	WriteConflicts    int64          `json:"write_conflicts"`
+	MemoryBudget      int64          `json:"memory_budget_bytes"` // 0: unlimited
 	MemoryInUse       int64          `json:"memory_in_use_bytes"`
 	MemoryPeak        int64          `json:"memory_peak_bytes"`
 	Devices           []deviceStatus `json:"devices,omitempty"`
@@ -57,7 +58,7 @@ func (s *service) report() statusReport {
 		r.WriteBack, r.Queued, r.OldestAgeSeconds = true, st.Queued, oldestAge(st).Seconds()
 	}
 	if info.Budget != nil {
-		r.MemoryInUse, r.MemoryPeak = info.Budget.InUse(), info.Budget.Peak()
+		r.MemoryBudget, r.MemoryInUse, r.MemoryPeak = info.Budget.Size(), info.Budget.InUse(), info.Budget.Peak()
 	}
 	if info.StoreDir != "" {
 		r.Devices = append(r.Devices, deviceOf("store", info.StoreDir))
@@ -209,7 +210,11 @@ func printStatus(w io.Writer, r statusReport) {
 	fmt.Fprintf(w, "%s: mounted (pid %d, since %s)\n", r.Mountpoint, r.PID, r.Since.Format(time.RFC3339))
 	fmt.Fprintf(w, "  store:        %s\n", r.Store)
 	if r.WriteBack {
-		fmt.Fprintf(w, "  write-back:   %d pending upload(s), oldest %s\n", r.Queued, (time.Duration(r.OldestAgeSeconds * float64(time.Second))).Round(time.Second))
+		fmt.Fprintf(w, "  write-back:   %d pending upload(s)", r.Queued)
+		if r.Queued > 0 {
+			fmt.Fprintf(w, ", oldest acknowledged %s ago", (time.Duration(r.OldestAgeSeconds * float64(time.Second))).Round(time.Second))
+		}
+		fmt.Fprintln(w)
 	} else {
 		fmt.Fprintf(w, "  write-back:   off (close and fsync wait for the store)\n")
 	}
@@ -219,8 +224,15 @@ func printStatus(w io.Writer, r statusReport) {
 	}
 	fmt.Fprintf(w, "  keys:         %s\n", strings.Join(keys, ", "))
 	fmt.Fprintf(w, "  failures:     %d integrity, %d unwrap, %d write conflicts (since the mount; see the audit log)\n", r.IntegrityFailures, r.UnwrapFailures, r.WriteConflicts)
-	fmt.Fprintf(w, "  memory:       %d bytes in use, peak %d\n", r.MemoryInUse, r.MemoryPeak)
+	if r.MemoryBudget > 0 {
+		fmt.Fprintf(w, "  memory:       %d of %d budget bytes in use, peak %d\n", r.MemoryInUse, r.MemoryBudget, r.MemoryPeak)
+	} else {
+		fmt.Fprintf(w, "  memory:       no budget set (memory_budget)\n")
+	}
+	if len(r.Devices) > 0 {
+		fmt.Fprintf(w, "  at rest:\n")
+	}
 	for _, d := range r.Devices {
-		fmt.Fprintf(w, "  %-13s %s: %s\n", d.Role+":", d.Path, d.describe())
+		fmt.Fprintf(w, "    %-9s %s: %s\n", d.Role, d.Path, d.describe())
 	}
 }
