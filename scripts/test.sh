@@ -64,7 +64,7 @@ die() {
 # Add the new name to SYSTEM_TOOLS or BUILT_TOOLS below.
 # ---------------------------------------------------------------------------
 
-SYSTEM_TOOLS=(go gcc fuse3 gocryptfs sqlite3 setpriv)
+SYSTEM_TOOLS=(go gcc fuse3 gocryptfs sqlite3 setpriv systemd_analyze)
 BUILT_TOOLS=(staticcheck)
 
 # Test servers (MinIO, fake-gcs-server, Azurite, ...) live one file each in
@@ -99,6 +99,7 @@ tool_fuse3() { need_apt fusermount3 fuse3; }
 tool_gocryptfs() { need_apt gocryptfs gocryptfs; }
 tool_sqlite3() { need_apt sqlite3 sqlite3; }
 tool_setpriv() { need_apt setpriv util-linux; }
+tool_systemd_analyze() { need_apt systemd-analyze systemd; } # verifies packaging/systemd units
 
 # tool_dir NAME VERSION prints the cache directory of one built tool.
 tool_dir() {
