@@ -98,7 +98,7 @@ func TestSystemdNotify(t *testing.T) {
 	}
 	logs := func() string { b, _ := os.ReadFile(stderr.Name()); return string(b) }
 	cmd := exec.Command(testenv.SealfsBinary(t), "mount", "--foreground", "--write-back", "--key", key, "--state-dir", state, store, mnt)
-	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock, fmt.Sprintf("JOURNAL_STREAM=%d:%d", st.Dev, st.Ino))
+	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock, fmt.Sprintf("JOURNAL_STREAM=%d:%d", st.Dev, st.Ino), "WATCHDOG_USEC=1000000")
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -130,6 +130,25 @@ func TestSystemdNotify(t *testing.T) {
 	}
 	if want := "STATUS=serving " + mnt + " on " + store + "; write-back queue 0"; !strings.Contains(ready, want) {
 		t.Errorf("notification %q lacks %q", ready, want)
+	}
+
+	// Keep-alives at half of WatchdogSec (1 s here), and STATUS= refreshed.
+	var watchdogs, statuses int
+	deadline := time.After(15 * time.Second)
+	for watchdogs < 2 || statuses < 1 {
+		select {
+		case m := <-msgs:
+			switch {
+			case m == "WATCHDOG=1":
+				watchdogs++
+			case strings.HasPrefix(m, "STATUS=serving "+mnt):
+				statuses++
+			default:
+				t.Errorf("unexpected notification %q", m)
+			}
+		case <-deadline:
+			t.Fatalf("after READY=1: %d WATCHDOG=1 and %d STATUS= refreshes in 15 s, want 2 and 1\n%s", watchdogs, statuses, logs())
+		}
 	}
 
 	stopForeground(t, cmd, logs)
