@@ -322,6 +322,12 @@ func TestMetricsAndStatus(t *testing.T) {
 		t.Errorf("status --json: %v\n%s", err, out)
 	}
 
+	// Asked at the wrong state dir: the mount table still shows the mount.
+	out, err = sealfs(t, nil, "status", "--state-dir", t.TempDir(), mnt)
+	if err == nil || !strings.Contains(out, mnt+": mounted (fuse.sealfs in the mount table), but no sealfs daemon answers at") {
+		t.Errorf("status with the wrong state dir: %v\n%s", err, out)
+	}
+
 	stopForeground(t, cmd, stderr.String)
 	out, err = sealfs(t, nil, "status", "--state-dir", state, mnt)
 	if err == nil || !strings.Contains(out, mnt+": not mounted") {

@@ -72,3 +72,17 @@ func TestDeviceOfRealPath(t *testing.T) {
 		t.Errorf("missing path: %+v", d)
 	}
 }
+
+func TestSealfsMounted(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mountinfo")
+	os.WriteFile(path, []byte(`22 1 0:21 / /proc rw,nosuid - proc proc rw
+95 29 0:48 / /srv/orthanc/storage rw,nosuid,nodev shared:1 - fuse.sealfs sealfs:/srv/sealfs-store rw,user_id=0
+96 29 0:49 / /mnt/with\040space rw - fuse.sealfs sealfs:s3://b/p rw
+97 29 8:1 / /srv/other rw - ext4 /dev/sda1 rw
+`), 0o644)
+	for mp, want := range map[string]bool{"/srv/orthanc/storage": true, "/mnt/with space": true, "/srv/other": false, "/proc": false, "/nowhere": false} {
+		if got := sealfsMounted(path, mp); got != want {
+			t.Errorf("%s: %v, want %v", mp, got, want)
+		}
+	}
+}

@@ -130,7 +130,7 @@ state dir, staging and cache sit on a dm-crypt/LUKS device. Give the same
 			} else {
 				printStatus(c.App.Writer, r)
 			}
-			if !r.Mounted {
+			if !r.Mounted || r.Error != "" {
 				return cli.Exit("", 1)
 			}
 			return nil
@@ -186,7 +186,13 @@ func queryStatus(ctx context.Context, mountpoint, stateDir string) statusReport 
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return statusReport{Mountpoint: mountpoint, Error: fmt.Sprintf("no sealfs daemon answers at %s: %v", sock, err)}
+		r := statusReport{Mountpoint: mountpoint, Error: fmt.Sprintf("no sealfs daemon answers at %s: %v", sock, err)}
+		if sealfsMounted(selfMountinfo, mountpoint) {
+			// Mounted, but not by a daemon we can ask: another state
+			// dir, or a daemon that is hung.
+			r.Mounted = true
+		}
+		return r
 	}
 	defer resp.Body.Close()
 	var r statusReport
@@ -200,6 +206,10 @@ func queryStatus(ctx context.Context, mountpoint, stateDir string) statusReport 
 }
 
 func printStatus(w io.Writer, r statusReport) {
+	if r.Mounted && r.Error != "" {
+		fmt.Fprintf(w, "%s: mounted (fuse.sealfs in the mount table), but %s (wrong --state-dir or --config? a hung daemon?)\n", r.Mountpoint, r.Error)
+		return
+	}
 	if !r.Mounted {
 		fmt.Fprintf(w, "%s: not mounted\n", r.Mountpoint)
 		if r.Error != "" {
@@ -235,4 +245,25 @@ func printStatus(w io.Writer, r statusReport) {
 	for _, d := range r.Devices {
 		fmt.Fprintf(w, "    %-9s %s: %s\n", d.Role, d.Path, d.describe())
 	}
+}
+
+// sealfsMounted reports whether the mount table at path shows a
+// fuse.sealfs mount at mountpoint.
+func sealfsMounted(path, mountpoint string) bool {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		for i, f := range fields {
+			if f == "-" && i >= 5 && i+1 < len(fields) {
+				if fields[i+1] == "fuse.sealfs" && unescapeMountinfo(fields[4]) == mountpoint {
+					return true
+				}
+				break
+			}
+		}
+	}
+	return false
 }
