@@ -109,6 +109,9 @@ func TestMetricsDuringOutage(t *testing.T) {
 	if errs := sumPrefix(mm, "sealfs_store_errors_total{"); errs == 0 {
 		t.Error("store errors not counted during the outage")
 	}
+	if retries := sumPrefix(mm, "sealfs_store_retries_total{"); retries == 0 {
+		t.Error("store retries not counted during the outage")
+	}
 	out, err := sealfs(t, nil, "status", "--config", confPath)
 	if err != nil || !strings.Contains(out, "write-back:   3 pending upload(s), oldest acknowledged") {
 		t.Errorf("status during the outage: %v\n%s", err, out)

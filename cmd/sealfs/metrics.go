@@ -27,6 +27,7 @@ type metrics struct {
 	storeErrs    *prometheus.CounterVec
 	storeLatency *prometheus.HistogramVec
 	audit        *prometheus.CounterVec
+	retries      *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -34,23 +35,27 @@ func newMetrics() *metrics {
 		reg: prometheus.NewRegistry(),
 		storeReqs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sealfs_store_requests_total",
-			Help: "Store requests by operation and result (ok, not_found, precondition_failed, unavailable, error), counted per attempt (retries included).",
+			Help: "Store requests by operation and result (ok, not_found, precondition_failed, unavailable, error), one per request as the filesystem sees it (its retries are in sealfs_store_retries_total).",
 		}, []string{"op", "result"}),
 		storeErrs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sealfs_store_errors_total",
-			Help: "Store requests that failed (unavailable or another error; not found and precondition failed are answers, not errors).",
+			Help: "Store requests that failed after their retries (unavailable or another error; not found and precondition failed are answers, not errors).",
 		}, []string{"op"}),
 		storeLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "sealfs_store_request_duration_seconds",
-			Help:    "Duration of one store request attempt.",
+			Help:    "Duration of one store request, its retries included.",
 			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"op"}),
 		audit: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sealfs_audit_events_total",
 			Help: "Audit events by kind (key-loaded, unwrap-failed, integrity-failed, write-conflict, …), as written to the audit log.",
 		}, []string{"kind"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sealfs_store_retries_total",
+			Help: "Store request attempts that failed as unavailable and were retried, by operation.",
+		}, []string{"op"}),
 	}
-	m.reg.MustRegister(m.storeReqs, m.storeErrs, m.storeLatency, m.audit,
+	m.reg.MustRegister(m.storeReqs, m.storeErrs, m.storeLatency, m.audit, m.retries,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	info := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "sealfs_build_info",
@@ -82,6 +87,9 @@ func (m *metrics) Observe(op string, d time.Duration, err error) {
 	}
 	m.storeLatency.WithLabelValues(op).Observe(d.Seconds())
 }
+
+// retried counts one retried attempt (retry.Policy.OnRetry).
+func (m *metrics) retried(op string) { m.retries.WithLabelValues(op).Inc() }
 
 // auditor counts each event by kind, then passes it on.
 func (m *metrics) auditor(next keyring.Auditor) keyring.Auditor {

@@ -16,9 +16,10 @@ import (
 	"github.com/sealfs/sealfs/remote/s3"
 )
 
-// openStore opens the store spec names, behind the shared retry policy.
-// Uploads to cloud stores are staged (as ciphertext) under stateDir.
-func openStore(ctx context.Context, spec storeSpec, stateDir string, logger *slog.Logger) (remote.Store, error) {
+// openStore opens the store spec names, behind the shared retry policy
+// (onRetry, if set, is told of each retried failure). Uploads to cloud
+// stores are staged (as ciphertext) under stateDir.
+func openStore(ctx context.Context, spec storeSpec, stateDir string, logger *slog.Logger, onRetry func(op string)) (remote.Store, error) {
 	timeout := time.Duration(spec.RequestTimeoutSeconds) * time.Second
 	if timeout == 0 {
 		// One metadata request that takes longer is a stalled connection;
@@ -67,7 +68,7 @@ func openStore(ctx context.Context, spec storeSpec, stateDir string, logger *slo
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", spec, err)
 	}
-	return retry.Wrap(store, retry.Policy{Logger: logger}), nil
+	return retry.Wrap(store, retry.Policy{Logger: logger, OnRetry: onRetry}), nil
 }
 
 // defaultRequestTimeout bounds one attempt of a metadata request.

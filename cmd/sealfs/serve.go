@@ -83,7 +83,7 @@ func serve(cfg *config, devKey string) (err error) {
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, spec, cfg.StateDir, logger)
+	store, err := openStore(ctx, spec, cfg.StateDir, logger, svc.metrics.retried)
 	if err != nil {
 		return err
 	}

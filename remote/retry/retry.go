@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/sealfs/sealfs/remote"
@@ -32,6 +33,10 @@ type Policy struct {
 	MaxElapsed time.Duration
 	// Logger receives one line per retried failure. Nil discards them.
 	Logger *slog.Logger
+	// OnRetry, if set, is called once per retried failure with the
+	// operation's name ("stat", "open", "read", "create", "commit",
+	// "delete", "list"), never its key. It must be safe for concurrent use.
+	OnRetry func(op string)
 }
 
 func (p Policy) withDefaults() Policy {
@@ -70,6 +75,10 @@ func (p Policy) do(ctx context.Context, what string, op func() error) error {
 			return fmt.Errorf("%s: giving up after %d attempts in %v: %w", what, attempt, time.Since(start).Round(time.Millisecond), err)
 		}
 		p.Logger.Warn("store unavailable, retrying", "op", what, "attempt", attempt, "delay", delay, "err", err)
+		if p.OnRetry != nil {
+			opName, _, _ := strings.Cut(what, " ")
+			p.OnRetry(opName)
+		}
 		timer := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():

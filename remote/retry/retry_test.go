@@ -213,3 +213,23 @@ func TestMaxElapsedBoundsRetries(t *testing.T) {
 		t.Errorf("%d attempts: MaxElapsed did not stop the retries (or none happened)", n)
 	}
 }
+
+// OnRetry hears of each retried failure by operation name, never by key.
+func TestOnRetry(t *testing.T) {
+	f := newFlaky(t)
+	var mu sync.Mutex
+	var ops []string
+	p := fast
+	p.OnRetry = func(op string) { mu.Lock(); ops = append(ops, op); mu.Unlock() }
+	s := retry.Wrap(f, p)
+	put(t, s, "secret/name", []byte("v"))
+	f.inject("stat", 2)
+	if _, err := s.Stat(context.Background(), "secret/name"); err != nil {
+		t.Fatal(err)
+	}
+	f.inject("commit", 1)
+	put(t, s, "secret/other", []byte("w"))
+	if fmt.Sprint(ops) != "[stat stat commit]" {
+		t.Errorf("OnRetry heard %v, want [stat stat commit]", ops)
+	}
+}
