@@ -123,8 +123,7 @@ func (dst *dirNode) detachReplaced(n *fileNode, newName string) {
 	if old := dst.GetChild(newName); old != nil {
 		if ofn, ok := old.Operations().(*fileNode); ok && ofn != n {
 			ofn.mu.Lock()
-			ofn.dropPrivate()
-			ofn.unlinked = true
+			ofn.detach()
 			ofn.mu.Unlock()
 		}
 	}
