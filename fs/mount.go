@@ -57,8 +57,8 @@ func Mount(mountpoint string, opts Options, mo MountOptions) (*fuse.Server, erro
 		// that keep inode numbers in 63 or 32 bits get wrong.
 		FirstAutomaticIno: 2,
 		RootStableAttr:    &gofs.StableAttr{Ino: 1},
-		UID:             opts.UID,
-		GID:             opts.GID,
+		UID:               opts.UID,
+		GID:               opts.GID,
 		MountOptions: fuse.MountOptions{
 			AllowOther:    mo.AllowOther,
 			FsName:        mo.FsName,
