@@ -294,9 +294,10 @@ func TestWriteBackIngestThroughOutage(t *testing.T) {
 	outage := time.Now()
 	accepted := 0
 	for time.Since(outage) < 60*time.Second {
-		write("during"+strconv.Itoa(accepted/50), 50)
-		accepted += 50
-		time.Sleep(time.Second)
+		// Orthanc-like bursts: 25 instances, then a pause.
+		write("during"+strconv.Itoa(accepted/25), 25)
+		accepted += 25
+		time.Sleep(2 * time.Second)
 	}
 	want.check(t, "during the outage", m.dir) // read back from the journal
 	// Files only the store holds fail with EIO, never with wrong bytes.
