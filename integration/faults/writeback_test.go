@@ -22,7 +22,6 @@ import (
 	"github.com/sealfs/sealfs/integration/testenv"
 	"github.com/sealfs/sealfs/keyring"
 	"github.com/sealfs/sealfs/remote"
-	"github.com/sealfs/sealfs/remote/retry"
 	"github.com/sealfs/sealfs/remote/s3"
 )
 
@@ -50,26 +49,12 @@ func (r *rig) mountWriteBack(endpoint, state string, writeBack bool) *wbMount {
 		}
 	}
 	logger := slog.New(slog.NewTextHandler(r.logs, nil))
-	inner, err := s3.New(context.Background(), s3.Config{Bucket: bucket, Prefix: prefix, Endpoint: endpoint,
-		AccessKey: r.minio.AccessKey, SecretKey: r.minio.SecretKey, PathStyle: true,
-		SpoolDir: state, RequestTimeout: requestTimeout, Logger: logger})
-	if err != nil {
-		t.Fatalf("open store at %s: %v", endpoint, err)
-	}
-	policy := retryPolicy
-	policy.Logger = logger
-	m.store = retry.Wrap(inner, policy)
-	kek, err := keyring.NewKEK(1, keyring.Current, r.kek, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.ring, err = keyring.New(keyring.SlogAuditor{Logger: logger}, kek); err != nil {
-		t.Fatal(err)
-	}
+	m.store, m.ring = r.openStore(endpoint, state, logger)
 	if writeBack {
 		m.writeBack = sealfs.NewWriteBack()
 	}
 	m.markers = sealfs.NewDirMarkers(0)
+	var err error
 	m.server, err = sealfs.Mount(m.dir, sealfs.Options{
 		Store:       m.store,
 		Keyring:     m.ring,
