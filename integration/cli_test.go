@@ -71,6 +71,9 @@ func TestEmbeddedDefaultDaemon(t *testing.T) {
 	}
 	defer testenv.Unmount(mnt)
 	waitMounted(t, mnt)
+	if c := strings.Count(out, "DEVELOPMENT key"); c != 1 {
+		t.Errorf("want the development-key warning once on the terminal, got %d:\n%s", c, out)
+	}
 	data := []byte("hello from the default mount")
 	if err := os.WriteFile(filepath.Join(mnt, "hello.txt"), data, 0o644); err != nil {
 		t.Fatal(err)

@@ -57,7 +57,7 @@ Examples:
 			&cli.StringFlag{Name: "state-dir", Usage: "staging and metadata `DIR` (ciphertext only; default under $XDG_STATE_HOME/sealfs, or /var/lib/sealfs/state as root)"},
 			&cli.StringFlag{Name: "volume-id", Usage: "pin the store's volume id (32 hex digits); a store with another id is refused"},
 			&cli.BoolFlag{Name: "foreground", Aliases: []string{"f"}, Usage: "stay in the foreground and log to stderr"},
-			&cli.BoolFlag{Name: "write-back", Usage: "acknowledge fsync/close once the sealed copy is durable on local disk (STATE_DIR/pending) and upload in the background; default: only once it is in the store"},
+			&cli.BoolFlag{Name: "write-back", Usage: "acknowledge fsync/close once the sealed copy is durable on local disk (STATE_DIR/pending) and upload in the background (without it: once it is in the store)"},
 			&cli.BoolFlag{Name: "sync-dirs", Usage: "local tier: fsync every directory a commit changes, even on ext4 and XFS, where the object's own fsync already makes them durable"},
 			&cli.BoolFlag{Name: "allow-other", Usage: "let other users (such as the orthanc user) use the mount"},
 			&cli.StringFlag{Name: "uid", Usage: "`USER` (name or number) who owns every file; default: whoever mounts"},

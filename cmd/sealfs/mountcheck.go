@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Refusals of the mount point, for errors.Is.
@@ -87,14 +90,16 @@ func checkMountPoint(mp string, nonempty bool) error {
 	if parent, err := filepath.EvalSymlinks(filepath.Dir(mp)); err == nil {
 		dir = filepath.Join(parent, filepath.Base(mp)) // as mountinfo writes it
 	}
-	st, statErr := os.Stat(mp)
-	if errors.Is(statErr, syscall.ENOTCONN) {
-		return fmt.Errorf("%w at %s: a FUSE daemon that served it was killed (\"transport endpoint is not connected\"); clear it with: fusermount3 -u %s (as root: umount -l %s), then mount again",
-			errDeadMount, mp, mp, mp)
-	}
 	entry, mounted, err := topmostMount(selfMountinfo, dir)
 	if err != nil {
 		return fmt.Errorf("mount point: %w", err)
+	}
+	st, statErr := os.Stat(mp)
+	// stat may be answered from the kernel's attribute cache for a second
+	// after the daemon died; statfs always asks the daemon.
+	if errors.Is(statErr, syscall.ENOTCONN) || (mounted && strings.HasPrefix(entry.fsType, "fuse") && errors.Is(probeStatfs(mp), syscall.ENOTCONN)) {
+		return fmt.Errorf("%w at %s: a FUSE daemon that served it was killed (\"transport endpoint is not connected\"); clear it with: fusermount3 -u %s (as root: umount -l %s), then mount again",
+			errDeadMount, mp, mp, mp)
 	}
 	if mounted {
 		what := entry.fsType
@@ -128,6 +133,25 @@ func checkMountPoint(mp string, nonempty bool) error {
 	}
 	return nil
 }
+
+// probeStatfs returns statfs's error on path, or errProbeTimeout if a hung
+// daemon does not answer within a few seconds.
+func probeStatfs(path string) error {
+	done := make(chan error, 1)
+	go func() {
+		var st unix.Statfs_t
+		done <- unix.Statfs(path, &st)
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(3 * time.Second):
+		return errProbeTimeout
+	}
+}
+
+// errProbeTimeout says that a FUSE daemon did not answer statfs.
+var errProbeTimeout = errors.New("no answer to statfs")
 
 // checkFusermount fails, saying how to install it, when neither
 // fusermount3 nor fusermount is found where go-fuse looks for them (PATH,
