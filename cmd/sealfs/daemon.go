@@ -71,6 +71,7 @@ func daemonize(cfg *config) error {
 	go func() {
 		data, _ := io.ReadAll(io.LimitReader(errR, maxChildStderr))
 		stderr <- strings.TrimSpace(string(data))
+		_, _ = io.Copy(io.Discard, errR) // never block the child on a full pipe
 	}()
 	lines := make(chan string, 1)
 	go func() {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -136,6 +137,9 @@ func resolveConfig(c *cli.Context) (*config, string, error) {
 }
 
 func applyFlags(c *cli.Context, cfg *config) error {
+	if c.Uint("key-id") > math.MaxUint32 {
+		return fmt.Errorf("mount: %w: --key-id %d: want a number from 0 to %d", errSetting, c.Uint("key-id"), uint32(math.MaxUint32))
+	}
 	if k := c.String("key"); k != "" {
 		cfg.Keys = append(cfg.Keys, keyConfig{ID: uint32(c.Uint("key-id")), State: "current", File: k})
 	} else if c.IsSet("key-id") {

@@ -86,20 +86,28 @@ func topmostMount(path, dir string) (mountEntry, bool, error) {
 // be hidden, and an application might have written plaintext there).
 // mp must be absolute.
 func checkMountPoint(mp string, nonempty bool) error {
+	// The path as mountinfo writes it: symbolic links in the parent
+	// resolved, without touching mp itself (a hung daemon would block).
 	dir := mp
 	if parent, err := filepath.EvalSymlinks(filepath.Dir(mp)); err == nil {
-		dir = filepath.Join(parent, filepath.Base(mp)) // as mountinfo writes it
+		dir = filepath.Join(parent, filepath.Base(mp))
 	}
 	entry, mounted, err := topmostMount(selfMountinfo, dir)
 	if err != nil {
 		return fmt.Errorf("mount point: %w", err)
 	}
-	st, statErr := os.Stat(mp)
+	if !mounted {
+		// mp may be a symbolic link to a mount point.
+		if resolved, err := filepath.EvalSymlinks(mp); err == nil && resolved != dir {
+			if entry, mounted, err = topmostMount(selfMountinfo, resolved); err != nil {
+				return fmt.Errorf("mount point: %w", err)
+			}
+		}
+	}
 	// stat may be answered from the kernel's attribute cache for a second
 	// after the daemon died; statfs always asks the daemon.
-	if errors.Is(statErr, syscall.ENOTCONN) || (mounted && strings.HasPrefix(entry.fsType, "fuse") && errors.Is(probeStatfs(mp), syscall.ENOTCONN)) {
-		return fmt.Errorf("%w at %s: a FUSE daemon that served it was killed (\"transport endpoint is not connected\"); clear it with: fusermount3 -u %s (as root: umount -l %s), then mount again",
-			errDeadMount, mp, mp, mp)
+	if mounted && strings.HasPrefix(entry.fsType, "fuse") && errors.Is(probeStatfs(mp), syscall.ENOTCONN) {
+		return deadMountError(mp)
 	}
 	if mounted {
 		what := entry.fsType
@@ -108,6 +116,10 @@ func checkMountPoint(mp string, nonempty bool) error {
 		}
 		return fmt.Errorf("mount point %s is %w (%s); unmount it first (fusermount3 -u %s) or choose another directory",
 			mp, errAlreadyMounted, what, mp)
+	}
+	st, statErr := os.Stat(mp)
+	if errors.Is(statErr, syscall.ENOTCONN) {
+		return deadMountError(mp)
 	}
 	if statErr != nil {
 		return fmt.Errorf("mount point: %w", statErr)
@@ -132,6 +144,12 @@ func checkMountPoint(mp string, nonempty bool) error {
 			errNotEmpty, mp, names[0])
 	}
 	return nil
+}
+
+// deadMountError names a dead FUSE mount and the commands that clear it.
+func deadMountError(mp string) error {
+	return fmt.Errorf("%w at %s: a FUSE daemon that served it was killed (\"transport endpoint is not connected\"); clear it with: fusermount3 -u %s (as root: umount -l %s), then mount again",
+		errDeadMount, mp, mp, mp)
 }
 
 // probeStatfs returns statfs's error on path, or errProbeTimeout if a hung

@@ -244,3 +244,14 @@ func TestCheckFusermount(t *testing.T) {
 		t.Errorf("fusermount in /bin: %v", err)
 	}
 }
+
+// TestKeyIDRange: a --key-id beyond uint32 is refused, not truncated.
+func TestKeyIDRange(t *testing.T) {
+	err := settingsFrom(t, "", []string{"--key", "/k", "--key-id", "4294967297"})
+	if err == nil || !strings.Contains(err.Error(), "--key-id 4294967297") {
+		t.Fatalf("err = %v", err)
+	}
+	if err := settingsFrom(t, "", []string{"--key", "/k", "--key-id", "4294967295"}); err != nil {
+		t.Fatalf("largest id: %v", err)
+	}
+}
