@@ -385,3 +385,33 @@ func TestMountRefusesBadSettings(t *testing.T) {
 		})
 	}
 }
+
+// Without fusermount3 and fusermount (hidden here by binding /dev/null,
+// which is not executable, over them in a private mount namespace), the
+// mount says that fuse3 is missing and how to install it.
+func TestFuse3Missing(t *testing.T) {
+	requireFUSE(t)
+	testenv.Require(t, "root", os.Geteuid() == 0, "a private mount namespace needs root")
+	unshare, err := exec.LookPath("unshare")
+	testenv.Require(t, "unshare (util-linux)", err == nil, "hides fusermount3 in a private mount namespace")
+	f := newMountFixture(t)
+	var hide []string
+	for _, name := range []string{"fusermount3", "fusermount"} {
+		for _, dir := range []string{"/usr/bin", "/bin", "/usr/local/bin", "/usr/sbin", "/sbin"} {
+			p := filepath.Join(dir, name)
+			if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+				hide = append(hide, fmt.Sprintf("mount --bind /dev/null %s", p))
+			}
+		}
+	}
+	script := strings.Join(append(hide, `exec "$@"`), " && ")
+	args := append([]string{"--mount", "--propagation", "private", "/bin/sh", "-c", script, "sh", testenv.SealfsBinary(t)}, f.mountArgs()...)
+	out, err := exec.Command(unshare, args...).CombinedOutput()
+	if err == nil {
+		testenv.Unmount(f.mnt)
+		t.Fatalf("mount without fusermount3 succeeded:\n%s", out)
+	}
+	if !strings.Contains(string(out), "fuse3 is not installed") || !strings.Contains(string(out), "apt-get install fuse3") {
+		t.Errorf("error does not say fuse3 is missing:\n%s", out)
+	}
+}
