@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -253,5 +254,21 @@ func TestKeyIDRange(t *testing.T) {
 	}
 	if err := settingsFrom(t, "", []string{"--key", "/k", "--key-id", "4294967295"}); err != nil {
 		t.Fatalf("largest id: %v", err)
+	}
+}
+
+// TestDescribeBuild: the ldflags version wins; otherwise the module
+// version; the VCS revision is appended, marked when modified.
+func TestDescribeBuild(t *testing.T) {
+	info := &debug.BuildInfo{Main: debug.Module{Version: "v1.2.3"}, Settings: []debug.BuildSetting{
+		{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.modified", Value: "true"}}}
+	if got := describeBuild("dev", info); got != "v1.2.3 0123456789ab+dirty" {
+		t.Errorf("module version: %q", got)
+	}
+	if got := describeBuild("1.0.0", info); got != "1.0.0 0123456789ab+dirty" {
+		t.Errorf("ldflags version: %q", got)
+	}
+	if got := describeBuild("dev", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}); got != "dev" {
+		t.Errorf("development build: %q", got)
 	}
 }
