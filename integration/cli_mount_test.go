@@ -415,3 +415,30 @@ func TestFuse3Missing(t *testing.T) {
 		t.Errorf("error does not say fuse3 is missing:\n%s", out)
 	}
 }
+
+// Two daemons never share a state dir, even on different mount points.
+func TestMountRefusesSharedStateDir(t *testing.T) {
+	requireFUSE(t)
+	f := newMountFixture(t)
+	if out, err := sealfs(t, nil, f.mountArgs()...); err != nil {
+		t.Fatalf("first mount: %v\n%s", err, out)
+	}
+	defer testenv.Unmount(f.mnt)
+	waitMounted(t, f.mnt)
+	other := filepath.Join(f.dir, "other-mnt")
+	if err := os.Mkdir(other, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	out, err := sealfs(t, nil, "mount", "--key", f.key, "--state-dir", f.state, f.store, other)
+	if err == nil {
+		testenv.Unmount(other)
+		t.Fatalf("a second daemon on the same state dir mounted:\n%s", out)
+	}
+	if !strings.Contains(out, "uses the state dir "+f.state) {
+		t.Errorf("error does not name the shared state dir:\n%s", out)
+	}
+	if ok, _ := testenv.Mounted(other, "fuse.sealfs"); ok {
+		testenv.Unmount(other)
+		t.Error("mounted despite the error")
+	}
+}

@@ -70,3 +70,22 @@ func TestCheckMountPoint(t *testing.T) {
 		}
 	}
 }
+
+// TestLockStateDir: a second lock on the same state dir is refused while
+// the first is held, and granted once it is released.
+func TestLockStateDir(t *testing.T) {
+	dir := t.TempDir()
+	first, err := lockStateDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lockStateDir(dir); !errors.Is(err, errStateDirBusy) || !strings.Contains(err.Error(), "--state-dir") {
+		t.Fatalf("second lock: %v", err)
+	}
+	first.Close()
+	again, err := lockStateDir(dir)
+	if err != nil {
+		t.Fatalf("lock after release: %v", err)
+	}
+	again.Close()
+}

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -52,4 +55,32 @@ func checkOwner(path string, info os.FileInfo, what string) error {
 			errInsecure, what, path, st.Uid, euid, euid, path)
 	}
 	return nil
+}
+
+// errStateDirBusy marks a state dir that another sealfs process holds.
+var errStateDirBusy = errors.New("state dir in use")
+
+// lockStateDir takes an exclusive lock on dir/lock for as long as the
+// returned file stays open (the process's life), so that two daemons never
+// share staging files, the journal and the metadata cache, even when they
+// mount different mount points.
+func lockStateDir(dir string) (*os.File, error) {
+	path := filepath.Join(dir, "lock")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("state dir lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		holder, _ := os.ReadFile(path)
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w: another sealfs (pid %s) uses the state dir %s; unmount it first, or give this mount its own --state-dir",
+				errStateDirBusy, strings.TrimSpace(string(holder)), dir)
+		}
+		return nil, fmt.Errorf("state dir lock %s: %w", path, err)
+	}
+	if err := f.Truncate(0); err == nil {
+		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0) // informative only
+	}
+	return f, nil
 }

@@ -53,6 +53,11 @@ func serve(cfg *config, devKey string) (err error) {
 	if err := checkStateDir(cfg.StateDir); err != nil {
 		return err
 	}
+	lock, err := lockStateDir(cfg.StateDir)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
 	auditLog, err := openAuditLog(cfg)
 	if err != nil {
 		return err
