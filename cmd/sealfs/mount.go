@@ -254,6 +254,16 @@ func finishConfig(cfg *config) error {
 			return err
 		}
 	}
+	if spec.ServiceAccountFile != "" {
+		// A service account key is a private key: the key files' rules.
+		info, err := os.Stat(spec.ServiceAccountFile)
+		if err != nil {
+			return fmt.Errorf("gcs service account file: %w", err)
+		}
+		if err := checkPrivateFile(spec.ServiceAccountFile, info, "service account file", "it holds a private key"); err != nil {
+			return err
+		}
+	}
 	if len(cfg.Keys) == 0 {
 		return errors.New("mount: no key: pass --key FILE --key-id N, or keys in --config (sealfs never mounts unencrypted)")
 	}

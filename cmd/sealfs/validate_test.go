@@ -272,3 +272,23 @@ func TestDescribeBuild(t *testing.T) {
 		t.Errorf("development build: %q", got)
 	}
 }
+
+// TestServiceAccountFilePermissions: a GCS service account key readable by
+// others stops the mount like a key file.
+func TestServiceAccountFilePermissions(t *testing.T) {
+	dir := t.TempDir()
+	sa := filepath.Join(dir, "sa.json")
+	if err := os.WriteFile(sa, []byte(`{"type": "service_account"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(sa, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := parseConfig([]byte(`{"store": "gs://b", "gcs": {"service_account_file": "` + sa + `"}, "keys": [{"id": 1, "file": "/k"}], "mountpoint": "` + dir + `"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := finishConfig(cfg); !errors.Is(err, errInsecure) || !strings.Contains(err.Error(), "chmod 600 "+sa) {
+		t.Fatalf("finishConfig = %v", err)
+	}
+}
