@@ -124,7 +124,7 @@ func TestMountRefusesDeadMount(t *testing.T) {
 	if err == nil {
 		t.Fatalf("mount over a dead mount succeeded:\n%s", out)
 	}
-	for _, want := range []string{"dead FUSE mount", "not connected", "fusermount3 -u " + f.mnt, "umount -l " + f.mnt} {
+	for _, want := range []string{"dead FUSE mount", "the sealfs daemon", "not connected", "fusermount3 -u " + f.mnt, "umount -l " + f.mnt} {
 		if !strings.Contains(out, want) {
 			t.Errorf("error does not mention %q:\n%s", want, out)
 		}

@@ -107,7 +107,7 @@ func checkMountPoint(mp string, nonempty bool) error {
 	// stat may be answered from the kernel's attribute cache for a second
 	// after the daemon died; statfs always asks the daemon.
 	if mounted && strings.HasPrefix(entry.fsType, "fuse") && errors.Is(probeStatfs(mp), syscall.ENOTCONN) {
-		return deadMountError(mp)
+		return deadMountError(mp, entry.fsType)
 	}
 	if mounted {
 		what := entry.fsType
@@ -119,7 +119,7 @@ func checkMountPoint(mp string, nonempty bool) error {
 	}
 	st, statErr := os.Stat(mp)
 	if errors.Is(statErr, syscall.ENOTCONN) {
-		return deadMountError(mp)
+		return deadMountError(mp, "")
 	}
 	if statErr != nil {
 		return fmt.Errorf("mount point: %w", statErr)
@@ -146,10 +146,15 @@ func checkMountPoint(mp string, nonempty bool) error {
 	return nil
 }
 
-// deadMountError names a dead FUSE mount and the commands that clear it.
-func deadMountError(mp string) error {
-	return fmt.Errorf("%w at %s: a FUSE daemon that served it was killed (\"transport endpoint is not connected\"); clear it with: fusermount3 -u %s (as root: umount -l %s), then mount again",
-		errDeadMount, mp, mp, mp)
+// deadMountError names a dead FUSE mount (of type fsType, if known) and
+// the commands that clear it.
+func deadMountError(mp, fsType string) error {
+	who := "the FUSE daemon that served it"
+	if fsType == "fuse.sealfs" {
+		who = "the sealfs daemon that served it"
+	}
+	return fmt.Errorf("%w at %s: %s is gone, killed or crashed (\"transport endpoint is not connected\"); clear it with: fusermount3 -u %s (as root: umount -l %s), then mount again",
+		errDeadMount, mp, who, mp, mp)
 }
 
 // probeStatfs returns statfs's error on path, or errProbeTimeout if a hung
