@@ -310,6 +310,8 @@ func TestCLIMessages(t *testing.T) {
 		{[]string{"version"}, false, []string{"sealfs ", "go1."}},
 		{[]string{"--version"}, false, []string{"sealfs version"}},
 		{[]string{"frobnicate"}, true, []string{`unknown command "frobnicate"`, "mount, keygen, guard, version"}},
+		{[]string{"help", "frobnicate"}, true, []string{`unknown command "frobnicate"`}},
+		{[]string{"help", "keygen"}, false, []string{"sealfs keygen", "--id"}},
 		{[]string{"mount", "/nonexistent-store", "/nonexistent-mnt", "--foreground"}, true, []string{`"--foreground" comes after the arguments; flags go first`}},
 		{[]string{"keygen", "/tmp/k", "--id", "3"}, true, []string{"flags go first"}},
 		{[]string{"mount", "--config", "/dev/null/x", "--bogus-flag", "m"}, true, []string{"bogus-flag"}},

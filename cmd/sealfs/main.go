@@ -55,10 +55,36 @@ Production:
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // main prints errors once
 	}
+	app.Commands = append(app.Commands, helpCommand(app))
 	for _, cmd := range app.Commands {
 		cmd.Before = flagsFirst
 	}
 	return app
+}
+
+// helpCommand replaces urfave/cli's, which answers an unknown topic with
+// "No help topic for …" and success.
+func helpCommand(app *cli.App) *cli.Command {
+	return &cli.Command{
+		Name:      "help",
+		Usage:     "list the commands, or show one command's flags and examples",
+		ArgsUsage: "[COMMAND]",
+		Action: func(c *cli.Context) error {
+			switch c.NArg() {
+			case 0:
+				return cli.ShowAppHelp(c)
+			case 1:
+				name := c.Args().First()
+				cmd := app.Command(name)
+				if cmd == nil || name == "help" {
+					return unknownCommand(app, name)
+				}
+				cli.HelpPrinter(app.Writer, cli.CommandHelpTemplate, cmd)
+				return nil
+			}
+			return fmt.Errorf("help: want at most one COMMAND")
+		},
+	}
 }
 
 // unknownCommand names the commands that exist.
