@@ -10,6 +10,9 @@ test:
 bench:
 	go run ./integration/bench $(BENCHFLAGS)
 
+# VERSION is what "sealfs version" prints (git describe when available).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
 # build writes the sealfs binary to bin/sealfs.
 build:
-	go build -o bin/sealfs ./cmd/sealfs
+	go build -ldflags "-X main.version=$(VERSION)" -o bin/sealfs ./cmd/sealfs

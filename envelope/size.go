@@ -102,3 +102,7 @@ func CiphertextSize(plaintextSize int64, chunkSize int) int64 {
 	}
 	return g.ciphertextSize()
 }
+
+// MaxPlaintextSize is the largest file an object with chunkSize-byte
+// chunks can hold (2^32 chunks).
+func MaxPlaintextSize(chunkSize int) int64 { return maxChunks * int64(chunkSize) }

@@ -357,6 +357,7 @@ func (d *dirNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 		}
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
+	entries = append([]fuse.DirEntry{{Name: ".", Mode: syscall.S_IFDIR}, {Name: "..", Mode: syscall.S_IFDIR}}, entries...)
 	return gofs.NewListDirStream(entries), 0
 }
 
@@ -591,8 +592,7 @@ func (d *dirNode) Create(ctx context.Context, name string, flags, mode uint32, o
 			if !ofn.unlinked {
 				fn.committed = ofn.committed
 			}
-			ofn.unlinked = true
-			ofn.dropPrivate()
+			ofn.detach()
 			ofn.mu.Unlock()
 		}
 	} else if d.fsys.journal.has(logical) {
@@ -631,8 +631,7 @@ func (d *dirNode) Unlink(ctx context.Context, name string) syscall.Errno {
 	}
 	if fn != nil {
 		wasNew := fn.committed.Version == ""
-		fn.dropPrivate()
-		fn.unlinked = true
+		fn.detach()
 		if wasNew {
 			return 0
 		}
@@ -655,8 +654,7 @@ func (d *dirNode) unlinkWriteBack(ctx context.Context, fn *fileNode, logical str
 	j := d.fsys.journal
 	neverStored := fn != nil && fn.committed.Version == "" && !fn.held()
 	if fn != nil {
-		fn.dropPrivate()
-		fn.unlinked = true
+		fn.detach()
 	}
 	if !j.has(logical) {
 		if neverStored {

@@ -192,6 +192,9 @@ func (n *fileNode) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.Set
 		n.mtime = mt
 	}
 	if sz, ok := in.GetSize(); ok {
+		if sz > uint64(envelope.MaxPlaintextSize(n.fsys.opts.ChunkSize)) {
+			return syscall.EFBIG
+		}
 		if err := n.truncate(ctx, int64(sz)); err != nil {
 			return n.fail("truncate", err)
 		}
@@ -352,6 +355,9 @@ func (n *fileNode) verified(ctx context.Context, fillCache bool, current *remote
 func (n *fileNode) write(ctx context.Context, data []byte, off int64) error {
 	if n.unlinked && n.handles == 0 {
 		return syscall.ESTALE
+	}
+	if off+int64(len(data)) > envelope.MaxPlaintextSize(n.fsys.opts.ChunkSize) {
+		return syscall.EFBIG
 	}
 	waitStart := time.Now()
 	n.awaitTurn(off)
@@ -625,6 +631,34 @@ func (n *fileNode) abortAppend() {
 		n.seq.upload.Abort()
 		n.seq = nil
 	}
+}
+
+// detach marks n as no longer at its path (unlinked, replaced): its
+// unsaved content goes nowhere, and unless a handle still reads it, what
+// it holds open is let go at once (n locked).
+func (n *fileNode) detach() {
+	n.unlinked = true
+	n.dropPrivate()
+	if n.handles == 0 && n.latest != nil {
+		n.latest.release()
+		n.latest = nil
+	}
+}
+
+// OnForget runs when the kernel forgets the inode: what the node still
+// holds open (a verified object's file, a staging copy) is let go, so
+// that no descriptor of a deleted file outlives its inode.
+func (n *fileNode) OnForget() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.handles > 0 {
+		return
+	}
+	if n.latest != nil {
+		n.latest.release()
+		n.latest = nil
+	}
+	n.dropPrivate()
 }
 
 // dropPrivate discards content not acknowledged (after unlink, or

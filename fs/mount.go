@@ -53,8 +53,12 @@ func Mount(mountpoint string, opts Options, mo MountOptions) (*fuse.Server, erro
 		EntryTimeout:    &timeout,
 		AttrTimeout:     &timeout,
 		NegativeTimeout: &negative,
-		UID:             opts.UID,
-		GID:             opts.GID,
+		// Small inode numbers: the default starts at 2^63, which tools
+		// that keep inode numbers in 63 or 32 bits get wrong.
+		FirstAutomaticIno: 2,
+		RootStableAttr:    &gofs.StableAttr{Ino: 1},
+		UID:               opts.UID,
+		GID:               opts.GID,
 		MountOptions: fuse.MountOptions{
 			AllowOther:    mo.AllowOther,
 			FsName:        mo.FsName,

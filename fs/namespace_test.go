@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -105,6 +106,60 @@ func TestNameTooLong(t *testing.T) {
 		writeFile(t, filepath.Join(dir, "ok"), []byte("fits"))
 		if err := os.Rename(filepath.Join(dir, "ok"), filepath.Join(dir, strings.Repeat("z", 30))); !errors.Is(err, syscall.ENAMETOOLONG) {
 			t.Errorf("rename past the store's key limit: %v, want ENAMETOOLONG", err)
+		}
+	})
+}
+
+// readdir lists "." and ".."; inode numbers stay below 2^63; a truncate
+// past the largest size the format holds is EFBIG, not EIO.
+func TestReaddirDotsInodesAndEFBIG(t *testing.T) {
+	m := newMount(t, 0)
+	mustMkdir(t, m.path("d"))
+	writeFile(t, m.path("d/f"), []byte("x"))
+	out, err := exec.Command("ls", "-a", m.path("d")).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Fields(string(out)); len(got) != 3 || got[0] != "." || got[1] != ".." || got[2] != "f" {
+		t.Errorf("ls -a lists %q, want . .. f", got)
+	}
+	for _, p := range []string{m.mnt, m.path("d"), m.path("d/f")} {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ino := st.Sys().(*syscall.Stat_t).Ino; ino >= 1<<63 || ino == 0 {
+			t.Errorf("%s: inode number %d", p, ino)
+		}
+	}
+	if err := os.Truncate(m.path("d/f"), 1<<62); !errors.Is(err, syscall.EFBIG) {
+		t.Errorf("truncate to 2^62: %v, want EFBIG", err)
+	}
+}
+
+// After rm -rf and a cache drop, the daemon holds no descriptor of a
+// deleted file (a verified object or spool copy of a removed file).
+func TestNoDescriptorsOfDeletedFiles(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind storeKind) {
+		m := newMountOn(t, kind, 0)
+		mustMkdir(t, m.path("r"))
+		for i := range 5 {
+			writeFile(t, m.path("r/f"+itoa(i)), randomBytes(100_000))
+		}
+		testenv.DropCaches()
+		for i := range 5 {
+			mustRead(t, m.path("r/f"+itoa(i)))
+		}
+		if err := os.RemoveAll(m.path("r")); err != nil {
+			t.Fatal(err)
+		}
+		testenv.DropCaches()
+		fds, _ := os.ReadDir("/proc/self/fd")
+		for _, fd := range fds {
+			target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
+			if err == nil && strings.HasSuffix(target, "(deleted)") && strings.HasPrefix(target, filepath.Dir(m.mnt)) {
+				t.Errorf("descriptor %s of a deleted file: %s", fd.Name(), target)
+			}
 		}
 	})
 }

@@ -3,6 +3,8 @@ package fs
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"strings"
 	"syscall"
 
@@ -123,8 +125,7 @@ func (dst *dirNode) detachReplaced(n *fileNode, newName string) {
 	if old := dst.GetChild(newName); old != nil {
 		if ofn, ok := old.Operations().(*fileNode); ok && ofn != n {
 			ofn.mu.Lock()
-			ofn.dropPrivate()
-			ofn.unlinked = true
+			ofn.detach()
 			ofn.mu.Unlock()
 		}
 	}
@@ -233,6 +234,13 @@ func (d *dirNode) holdsLocally(name string) bool {
 // reseal copies src's plaintext into a new object at logical, sealed under a
 // fresh data key and logical's identity.
 func (f *filesystem) reseal(ctx context.Context, src *verifiedObject, logical string, cond remote.Condition) (remote.Info, error) {
+	plain := readerAtFunc(func(p []byte, off int64) (int, error) { return src.readAt(f, p, off) })
+	return f.sealTo(ctx, logical, plain, src.reader.Size(), cond)
+}
+
+// sealTo seals size bytes of plaintext from src into a new object at
+// logical (a fresh data key, logical's identity) and commits it under cond.
+func (f *filesystem) sealTo(ctx context.Context, logical string, src io.ReaderAt, size int64, cond remote.Condition) (remote.Info, error) {
 	up, err := f.store.Create(ctx, objectKey(logical))
 	if err != nil {
 		return remote.Info{}, err
@@ -242,19 +250,23 @@ func (f *filesystem) reseal(ctx context.Context, src *verifiedObject, logical st
 		up.Abort()
 		return remote.Info{}, err
 	}
-	plain := readerAtFunc(func(p []byte, off int64) (int, error) { return src.readAt(f, p, off) })
 	release := f.reserve(f.writerCost() + f.copyCost())
-	defer release()
-	if err := copyPlain(w, plain, src.reader.Size()); err != nil {
-		w.Close()
+	err = copyPlain(w, src, size)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	release()
+	if err != nil {
 		up.Abort()
 		return remote.Info{}, err
 	}
-	if err := w.Close(); err != nil {
-		up.Abort()
-		return remote.Info{}, err
+	defer f.reserve(f.commitCost(up.Size()))()
+	info, err := up.Commit(ctx, cond)
+	if err != nil {
+		up.Abort() // after a failed Commit nothing retries this upload
+		return remote.Info{}, fmt.Errorf("commit %s: %w", logical, err)
 	}
-	return up.Commit(ctx, cond)
+	return info, nil
 }
 
 func (d *dirNode) renameDir(ctx context.Context, moved *dirNode, from, to string, dst *dirNode, flags uint32) syscall.Errno {

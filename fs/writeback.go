@@ -81,8 +81,8 @@ func (w *WriteBack) Drain(ctx context.Context) error {
 	return err
 }
 
-// waitEmpty waits until no state is queued or in flight, or ctx ends.
-func (j *journal) waitEmpty(ctx context.Context) error {
+// waitUntil waits until done (called with j.mu held) holds, or ctx ends.
+func (j *journal) waitUntil(ctx context.Context, done func() bool) error {
 	stop := context.AfterFunc(ctx, func() {
 		j.mu.Lock()
 		j.changed.Broadcast()
@@ -91,7 +91,7 @@ func (j *journal) waitEmpty(ctx context.Context) error {
 	defer stop()
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	for len(j.states) > 0 || len(j.busy) > 0 {
+	for !done() {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -100,35 +100,29 @@ func (j *journal) waitEmpty(ctx context.Context) error {
 	return nil
 }
 
+// waitEmpty waits until no state is queued or in flight, or ctx ends.
+func (j *journal) waitEmpty(ctx context.Context) error {
+	return j.waitUntil(ctx, func() bool { return len(j.states) == 0 && len(j.busy) == 0 })
+}
+
 // waitPaths waits until none of paths has a queued or in-flight change,
 // or ctx ends: for operations that need the store to hold them first.
 func (j *journal) waitPaths(ctx context.Context, paths ...string) error {
 	if j == nil {
 		return nil
 	}
-	stop := context.AfterFunc(ctx, func() {
-		j.mu.Lock()
-		j.changed.Broadcast()
-		j.mu.Unlock()
-	})
-	defer stop()
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	for {
-		queued := false
+	err := j.waitUntil(ctx, func() bool {
 		for _, p := range paths {
 			if j.states[p] != nil || j.busy[p] {
-				queued = true
+				return false
 			}
 		}
-		if !queued {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("waiting for queued changes to reach the store: %w: %w", remote.ErrUnavailable, ctx.Err())
-		}
-		j.changed.Wait()
+		return true
+	})
+	if err != nil {
+		return fmt.Errorf("waiting for queued changes to reach the store: %w: %w", remote.ErrUnavailable, err)
 	}
+	return nil
 }
 
 // pick returns the oldest state ready to apply, or how long to wait for
@@ -279,29 +273,8 @@ var errTooLong = errors.New("name too long for the store")
 // cond. When cond fails because the store already holds this very content
 // (an earlier upload whose acknowledgement a crash lost), it succeeds.
 func (f *filesystem) uploadJournaled(ctx context.Context, path string, stage *stagedFile, cond remote.Condition) (remote.Info, error) {
-	up, err := f.store.Create(ctx, objectKey(path))
+	info, err := f.sealTo(ctx, path, stage.file, stage.file.Size(), cond)
 	if err != nil {
-		return remote.Info{}, err
-	}
-	w, err := envelope.NewWriter(up, f.ring, f.identity(path), envelope.WriterOptions{ChunkSize: f.opts.ChunkSize})
-	if err != nil {
-		up.Abort()
-		return remote.Info{}, err
-	}
-	release := f.reserve(f.writerCost() + f.copyCost())
-	err = copyPlain(w, stage.file, stage.file.Size())
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
-	release()
-	if err != nil {
-		up.Abort()
-		return remote.Info{}, err
-	}
-	defer f.reserve(f.commitCost(up.Size()))()
-	info, err := up.Commit(ctx, cond)
-	if err != nil {
-		up.Abort()
 		if errors.Is(err, remote.ErrPreconditionFailed) {
 			if same, sinfo := f.storeHolds(ctx, path, stage); same {
 				return sinfo, nil

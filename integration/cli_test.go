@@ -71,6 +71,9 @@ func TestEmbeddedDefaultDaemon(t *testing.T) {
 	}
 	defer testenv.Unmount(mnt)
 	waitMounted(t, mnt)
+	if c := strings.Count(out, "DEVELOPMENT key"); c != 1 {
+		t.Errorf("want the development-key warning once on the terminal, got %d:\n%s", c, out)
+	}
 	data := []byte("hello from the default mount")
 	if err := os.WriteFile(filepath.Join(mnt, "hello.txt"), data, 0o644); err != nil {
 		t.Fatal(err)
@@ -232,6 +235,9 @@ func TestUnprivilegedUser(t *testing.T) {
 	}
 	defer testenv.Unmount(mnt)
 	waitMounted(t, mnt)
+	if c := strings.Count(out, "DEVELOPMENT key"); c != 1 {
+		t.Errorf("want the development-key warning once on the terminal, got %d:\n%s", c, out)
+	}
 	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--", "/bin/sh", "-c", "echo user-data > "+filepath.Join(mnt, "u.txt")+" && cat "+filepath.Join(mnt, "u.txt"))
 	got, err := cmd.CombinedOutput()
 	if err != nil || strings.TrimSpace(string(got)) != "user-data" {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -42,6 +43,12 @@ type config struct {
 	LogFormat          string `json:"log_format"`
 	MetricsListen      string `json:"metrics_listen"`
 	MetricsAllowRemote bool   `json:"metrics_allow_remote"`
+
+	// Nonempty mounts over a mount point that holds files (hidden while
+	// mounted); AllowInsecureHTTP permits a plain-HTTP store endpoint on
+	// another host.
+	Nonempty          bool `json:"nonempty"`
+	AllowInsecureHTTP bool `json:"allow_insecure_http"`
 
 	debugFUSE bool // --debug-fuse only
 
@@ -82,16 +89,62 @@ type orthancEncryption struct {
 
 // loadConfig reads a JSON config file strictly: unknown keys, bad values
 // and trailing data are errors that name the file.
+//
+// A config file that holds cloud secrets follows the rules of key files:
+// it must not be accessible by group or others, and must belong to this
+// user or root.
 func loadConfig(path string) (*config, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("config %s is not a regular file", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if len(data) > maxConfigSize {
+		return nil, fmt.Errorf("config %s is larger than %d bytes", path, maxConfigSize)
 	}
 	cfg, err := parseConfig(data)
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
+	if secret := cfg.secretSetting(); secret != "" {
+		if err := checkPrivateFile(path, info, "config file", "it holds the secret "+secret); err != nil {
+			return nil, err
+		}
+	}
 	return cfg, nil
+}
+
+// maxConfigSize bounds a config file.
+const maxConfigSize = 1 << 20
+
+// secretSetting names the first cloud secret the config holds, or "".
+func (c *config) secretSetting() string {
+	switch {
+	case c.S3 != nil && c.S3.SecretKey != "":
+		return "s3.secret_key"
+	case c.AwsS3Storage != nil && c.AwsS3Storage.SecretKey != "":
+		return "AwsS3Storage.SecretKey"
+	case c.Azure != nil && c.Azure.AccountKey != "":
+		return "azure.account_key"
+	case c.Azure != nil && c.Azure.SASToken != "":
+		return "azure.sas_token"
+	case c.Azure != nil && c.Azure.ConnectionString != "":
+		return "azure.connection_string"
+	case c.AzureBlobStorage != nil && c.AzureBlobStorage.ConnectionString != "":
+		return "AzureBlobStorage.ConnectionString"
+	}
+	return ""
 }
 
 func parseConfig(data []byte) (*config, error) {
@@ -133,8 +186,8 @@ func (c *config) applyOrthanc() error {
 		}
 		c.Keys = append(c.Keys, k)
 	}
-	if o.MaxConcurrentInputSize < 0 {
-		return errors.New("StorageEncryption.MaxConcurrentInputSize must be positive (MB)")
+	if o.MaxConcurrentInputSize < 0 || o.MaxConcurrentInputSize > maxOrthancMB {
+		return fmt.Errorf("%w: StorageEncryption.MaxConcurrentInputSize is %d: want a number of MB from 0 (no limit) to %d", errSetting, o.MaxConcurrentInputSize, maxOrthancMB)
 	}
 	if o.MaxConcurrentInputSize > 0 && c.MemoryBudget == 0 {
 		c.MemoryBudget = byteSize(o.MaxConcurrentInputSize << 20)
@@ -185,9 +238,11 @@ func (c *config) keySpecs() ([]keyring.Spec, error) {
 }
 
 // byteSize is a size in bytes written as a number or with a unit:
-// "65536", "64KiB", "128MiB", "1GiB", "1G".
+// "65536", "64KiB", "128MiB", "1GiB", "1G". A negative value parses, so
+// that validateSettings refuses it with the setting's name and range.
 type byteSize int64
 
+// UnmarshalJSON reads a JSON number of bytes or a string with a unit.
 func (b *byteSize) UnmarshalJSON(data []byte) error {
 	var n int64
 	if err := json.Unmarshal(data, &n); err == nil {
@@ -217,22 +272,25 @@ func parseByteSize(s string) (int64, error) {
 		}
 	}
 	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || n < 0 || n > (1<<62)/mult {
+	if err != nil || n > (1<<62)/mult || n < -(1<<62)/mult {
 		return 0, fmt.Errorf("size %q: want a number with an optional unit (KiB, MiB, GiB, TiB)", s)
 	}
 	return n * mult, nil
 }
 
-// duration is a time.Duration written as "1s", "500ms".
+// duration is a time.Duration written as "1s", "500ms". A negative value
+// parses, so that validateSettings refuses it with the setting's name and
+// range.
 type duration time.Duration
 
+// UnmarshalJSON reads a string such as "1s".
 func (d *duration) UnmarshalJSON(data []byte) error {
 	var s string
 	if err := json.Unmarshal(data, &s); err != nil {
 		return fmt.Errorf("duration: want a string such as \"1s\"")
 	}
 	v, err := time.ParseDuration(s)
-	if err != nil || v < 0 {
+	if err != nil {
 		return fmt.Errorf("duration %q: want a string such as \"1s\"", s)
 	}
 	*d = duration(v)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -62,7 +61,7 @@ attribute (ext4, XFS, Btrfs, tmpfs). --undo clears the attribute and sets
 				fmt.Fprintf(c.App.Writer, "unguarded %s: immutable attribute cleared, mode %04o\n", dir, mode)
 				return nil
 			}
-			already, err := guard(dir)
+			already, err := guard(dir, nil)
 			if err != nil {
 				return err
 			}
@@ -111,7 +110,11 @@ func guardTarget(path string) (string, error) {
 
 // guard applies root:root, mode 0000 and the immutable attribute to the
 // empty directory dir. already reports a directory that was guarded before.
-func guard(dir string) (already bool, err error) {
+// Emptiness is checked again once the directory is immutable, since a file
+// may have been created between the first check and the attribute; if so,
+// the attribute is cleared again and guard fails. afterImmutable, if not
+// nil, runs just after the attribute is set (tests use it to win that race).
+func guard(dir string, afterImmutable func()) (already bool, err error) {
 	fd, flags, err := openDirFlags(dir)
 	if err != nil {
 		return false, err
@@ -138,6 +141,15 @@ func guard(dir string) (already bool, err error) {
 	}
 	if err := setFlags(fd, dir, flags|fsImmutableFlag); err != nil {
 		return false, err
+	}
+	if afterImmutable != nil {
+		afterImmutable()
+	}
+	if err := requireEmpty(fd, dir); err != nil {
+		if undoErr := setFlags(fd, dir, flags); undoErr != nil {
+			return false, fmt.Errorf("%w (and clearing the immutable attribute again failed: %w)", err, undoErr)
+		}
+		return false, fmt.Errorf("%w (a file appeared while guarding; the immutable attribute was cleared again)", err)
 	}
 	return false, nil
 }
@@ -202,6 +214,11 @@ func requireEmpty(fd int, dir string) error {
 	}
 	f := os.NewFile(uintptr(dup), dir)
 	defer f.Close()
+	// The duplicate shares the offset of fd: read from the start, or a
+	// second check would see the end of the first one's listing.
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("%w: reading %s: %w", errGuard, dir, err)
+	}
 	names, err := f.Readdirnames(1)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("%w: reading %s: %w", errGuard, dir, err)
@@ -235,18 +252,13 @@ func isMountPoint(dir string) (bool, error) {
 // mountPoints returns the mount point (fifth field, unescaped) of every
 // line of a mountinfo file.
 func mountPoints(r io.Reader) ([]string, error) {
-	var points []string
-	scanner := bufio.NewScanner(r)
-	scanner.Buffer(make([]byte, 0, 4096), 1<<20)
-	for line := 1; scanner.Scan(); line++ {
-		fields := strings.Fields(scanner.Text())
-		if len(fields) < 5 {
-			return nil, fmt.Errorf("line %d: %d fields, want at least 5", line, len(fields))
-		}
-		points = append(points, unescapeMountinfo(fields[4]))
-	}
-	if err := scanner.Err(); err != nil {
+	entries, err := mountEntries(r)
+	if err != nil {
 		return nil, err
+	}
+	var points []string
+	for _, e := range entries {
+		points = append(points, e.point)
 	}
 	return points, nil
 }

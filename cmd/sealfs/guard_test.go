@@ -1,9 +1,15 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sealfs/sealfs/integration/testenv"
 )
 
 func TestMountPoints(t *testing.T) {
@@ -64,4 +70,50 @@ func FuzzMountPoints(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestGuardRechecksEmptiness: a file created between the emptiness check
+// and the immutable attribute makes guard fail and clear the attribute.
+func TestGuardRechecksEmptiness(t *testing.T) {
+	testenv.Require(t, "root", os.Geteuid() == 0, "setting the immutable attribute needs CAP_LINUX_IMMUTABLE")
+	dir := filepath.Join(t.TempDir(), "mnt")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = unguard(dir, 0o755) })
+	_, err := guard(dir, func() {
+		// Root could not create it once the attribute is set: the race
+		// is simulated by clearing it around the create.
+		fd, flags, err := openDirFlags(dir)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer unix.Close(fd)
+		if err := setFlags(fd, dir, flags&^fsImmutableFlag); err != nil {
+			t.Error(err)
+			return
+		}
+		if err := os.WriteFile(filepath.Join(dir, "early.dcm"), []byte("plaintext"), 0o644); err != nil {
+			t.Error(err)
+		}
+		if err := setFlags(fd, dir, flags); err != nil {
+			t.Error(err)
+		}
+	})
+	if err == nil || !strings.Contains(err.Error(), "not empty") || !strings.Contains(err.Error(), "cleared again") {
+		t.Fatalf("guard = %v, want a not-empty error", err)
+	}
+	_, flags, err := openDirFlags(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if flags&fsImmutableFlag != 0 {
+		t.Errorf("the immutable attribute is still set")
+	}
+	empty := t.TempDir()
+	t.Cleanup(func() { _ = unguard(empty, 0o755) })
+	if _, err := guard(empty, nil); err != nil {
+		t.Errorf("guarding an empty directory: %v", err)
+	}
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -34,7 +36,20 @@ prints why it could not mount and exits 1. Stop it with "fusermount3 -u
 MOUNTPOINT", "umount MOUNTPOINT" (root) or SIGTERM.
 
 Every setting can also live in a JSON config file (--config); flags win over
-it. Secrets belong in key files, never on the command line.`,
+it. Secrets belong in key files, never on the command line. Flags go before
+STORE and MOUNTPOINT.
+
+Refused: a MOUNTPOINT that is already mounted (or a dead mount left by a killed
+daemon: clear it with "fusermount3 -u MOUNTPOINT"), and one that holds files,
+unless --nonempty. SIGHUP reopens the log file and the audit log (logrotate).
+
+Examples:
+   sealfs mount ~/sealed                                   # development key and local store
+   sealfs keygen --id 1 /etc/sealfs/kek-1.key
+   sealfs mount --key /etc/sealfs/kek-1.key --key-id 1 /srv/sealfs-store /srv/orthanc/storage
+   sealfs mount --config /etc/sealfs/orthanc.json          # everything from the config file
+   sealfs mount --foreground --log-level debug --key k.key store mnt   # stay attached, log to stderr
+   sealfs mount --key k.key 's3://bucket/orthanc?endpoint=https://s3.example.org&path-style=true' /srv/orthanc/storage`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "read settings from the JSON config `FILE`"},
 			&cli.StringFlag{Name: "key", Aliases: []string{"k"}, Usage: "current key-encryption key: base64 `FILE` (sealfs keygen)"},
@@ -43,26 +58,35 @@ it. Secrets belong in key files, never on the command line.`,
 			&cli.StringFlag{Name: "state-dir", Usage: "staging and metadata `DIR` (ciphertext only; default under $XDG_STATE_HOME/sealfs, or /var/lib/sealfs/state as root)"},
 			&cli.StringFlag{Name: "volume-id", Usage: "pin the store's volume id (32 hex digits); a store with another id is refused"},
 			&cli.BoolFlag{Name: "foreground", Aliases: []string{"f"}, Usage: "stay in the foreground and log to stderr"},
-			&cli.BoolFlag{Name: "write-back", Usage: "acknowledge fsync/close once the sealed copy is durable on local disk (STATE_DIR/pending) and upload in the background; default: only once it is in the store"},
+			&cli.BoolFlag{Name: "write-back", Usage: "acknowledge fsync/close once the sealed copy is durable on local disk (STATE_DIR/pending) and upload in the background (without it: once it is in the store)"},
 			&cli.BoolFlag{Name: "sync-dirs", Usage: "local tier: fsync every directory a commit changes, even on ext4 and XFS, where the object's own fsync already makes them durable"},
 			&cli.BoolFlag{Name: "allow-other", Usage: "let other users (such as the orthanc user) use the mount"},
 			&cli.StringFlag{Name: "uid", Usage: "`USER` (name or number) who owns every file; default: whoever mounts"},
 			&cli.StringFlag{Name: "gid", Usage: "`GROUP` (name or number) that owns every file; default: the mounting user's group"},
-			&cli.StringFlag{Name: "chunk-size", Usage: "plaintext chunk size of a new volume (4KiB..1MiB, default 64KiB)"},
-			&cli.StringFlag{Name: "verify-open-max", Usage: "verify objects up to this size in full at open (default 128MiB)"},
-			&cli.StringFlag{Name: "cache-size", Usage: "keep up to this much ciphertext of cloud objects on local disk for repeated reads (default 1GiB)"},
-			&cli.StringFlag{Name: "memory-budget", Usage: "bound the memory of all encryption and transfer buffers, e.g. 256MiB (default unlimited; the Orthanc plugin's MaxConcurrentInputSize sets it too)"},
-			&cli.DurationFlag{Name: "attr-timeout", Usage: "how long the kernel caches attributes (default 1s)"},
-			&cli.DurationFlag{Name: "metadata-ttl", Usage: "how long sealfs trusts its cached attributes and listings: how soon changes made by other mounts show (default 2s; missing names half as long)"},
+			&cli.StringFlag{Name: "chunk-size", DefaultText: "64KiB", Usage: "plaintext chunk size of a new volume: a power of two from 4KiB to 1MiB"},
+			&cli.StringFlag{Name: "verify-open-max", DefaultText: "128MiB", Usage: "verify objects up to this size in full at open (4KiB to 1TiB)"},
+			&cli.StringFlag{Name: "cache-size", DefaultText: "1GiB", Usage: "keep up to this much ciphertext of cloud objects on local disk for repeated reads (1MiB to 16TiB)"},
+			&cli.StringFlag{Name: "memory-budget", DefaultText: "unlimited", Usage: "bound the memory of all encryption and transfer buffers, e.g. 256MiB (1MiB to 1TiB; the Orthanc plugin's MaxConcurrentInputSize sets it too)"},
+			&cli.DurationFlag{Name: "attr-timeout", Value: time.Second, Usage: "how long the kernel caches attributes (up to 1h)"},
+			&cli.DurationFlag{Name: "metadata-ttl", Value: 2 * time.Second, Usage: "how long sealfs trusts its cached attributes and listings: how soon changes made by other mounts show (missing names half as long; up to 1h)"},
+			&cli.BoolFlag{Name: "nonempty", Usage: "mount even if MOUNTPOINT holds files (they are hidden while mounted)"},
+			&cli.BoolFlag{Name: "allow-insecure-http", Usage: "allow a plain http:// store endpoint on another host (loopback is always allowed)"},
 			&cli.StringFlag{Name: "log-file", Usage: "log to `FILE` (default: stderr in the foreground, STATE_DIR/sealfs.log as a daemon)"},
-			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error (default info)"},
+			&cli.StringFlag{Name: "log-level", DefaultText: "info", Usage: "debug, info, warn or error"},
 			&cli.StringFlag{Name: "audit-log", Usage: "audit log `FILE`: key loads, refused keys, failed verifications (default STATE_DIR/audit.log)"},
 			&cli.BoolFlag{Name: "debug-fuse", Usage: "log every FUSE request (very verbose)"},
 		}, append(modeCLIFlags(), serviceCLIFlags()...)...),
 		Action: func(c *cli.Context) error {
+			if err := checkFusermount(exec.LookPath); err != nil {
+				return err
+			}
 			cfg, devKey, err := resolveConfig(c)
 			if err != nil {
 				return err
+			}
+			// The warning goes to the terminal; a daemon's log gets it too.
+			if devKey != "" && os.Getenv(readyFDEnv) == "" && (!c.Bool("foreground") || cfg.LogFile != "") {
+				fmt.Fprintln(c.App.ErrWriter, devKeyWarning(devKey))
 			}
 			if !c.Bool("foreground") {
 				return daemonize(cfg)
@@ -98,7 +122,9 @@ func resolveConfig(c *cli.Context) (*config, string, error) {
 		return nil, "", err
 	}
 	devKey := ""
-	if cfg.Store == "" && cfg.AwsS3Storage == nil && cfg.GoogleCloudStorage == nil && cfg.AzureBlobStorage == nil && len(cfg.Keys) == 0 {
+	// The embedded default is only for a bare "sealfs mount MOUNTPOINT":
+	// a config file or a key without a store is a mistake to report.
+	if c.String("config") == "" && cfg.Store == "" && len(cfg.Keys) == 0 {
 		var err error
 		if devKey, err = embeddedDefault(cfg); err != nil {
 			return nil, "", err
@@ -111,6 +137,9 @@ func resolveConfig(c *cli.Context) (*config, string, error) {
 }
 
 func applyFlags(c *cli.Context, cfg *config) error {
+	if c.Uint("key-id") > math.MaxUint32 {
+		return fmt.Errorf("mount: %w: --key-id %d: want a number from 0 to %d", errSetting, c.Uint("key-id"), uint32(math.MaxUint32))
+	}
 	if k := c.String("key"); k != "" {
 		cfg.Keys = append(cfg.Keys, keyConfig{ID: uint32(c.Uint("key-id")), State: "current", File: k})
 	} else if c.IsSet("key-id") && c.String("key-credential") == "" {
@@ -164,7 +193,37 @@ func applyFlags(c *cli.Context, cfg *config) error {
 	if c.Bool("sync-dirs") {
 		cfg.SyncDirs = true
 	}
+	if c.Bool("nonempty") {
+		cfg.Nonempty = true
+	}
+	if c.Bool("allow-insecure-http") {
+		cfg.AllowInsecureHTTP = true
+	}
 	return nil
+}
+
+// devKeyWarning says that the embedded default's development key is in use.
+func devKeyWarning(key string) string {
+	return "using the DEVELOPMENT key " + key + " (generated on this machine, not backed up): never store real data with it; see docs/keys.md"
+}
+
+// transportSpec is the store spec with the transport rules applied: a
+// plain-HTTP endpoint is refused unless it is a loopback address or
+// allow_insecure_http is set, and S3 signs every body on plain HTTP.
+func (c *config) transportSpec() (storeSpec, error) {
+	spec, err := c.storeSpec()
+	if err != nil {
+		return spec, err
+	}
+	aws := os.Getenv("AWS_ENDPOINT_URL_S3")
+	if aws == "" {
+		aws = os.Getenv("AWS_ENDPOINT_URL")
+	}
+	env := transportEnv{awsEndpoint: aws, gcsEmulatorHost: os.Getenv("STORAGE_EMULATOR_HOST")}
+	if err := checkTransport(&spec, c.AllowInsecureHTTP, env); err != nil {
+		return spec, err
+	}
+	return spec, nil
 }
 
 // embeddedDefault points cfg at the development store and key under the
@@ -187,12 +246,25 @@ func embeddedDefault(cfg *config) (string, error) {
 
 // finishConfig fills defaults and checks what can be checked before mounting.
 func finishConfig(cfg *config) error {
-	spec, err := cfg.storeSpec()
+	if err := validateSettings(cfg); err != nil {
+		return fmt.Errorf("mount: %w", err)
+	}
+	spec, err := cfg.transportSpec()
 	if err != nil {
 		return fmt.Errorf("mount: %w", err)
 	}
 	if spec.Kind == "local" {
 		if _, err := localDir(spec.Dir); err != nil {
+			return err
+		}
+	}
+	if spec.ServiceAccountFile != "" {
+		// A service account key is a private key: the key files' rules.
+		info, err := os.Stat(spec.ServiceAccountFile)
+		if err != nil {
+			return fmt.Errorf("gcs service account file: %w", err)
+		}
+		if err := checkPrivateFile(spec.ServiceAccountFile, info, "service account file", "it holds a private key"); err != nil {
 			return err
 		}
 	}
@@ -204,10 +276,8 @@ func finishConfig(cfg *config) error {
 		return err
 	}
 	cfg.Mountpoint = mp
-	if st, err := os.Stat(mp); err != nil {
-		return fmt.Errorf("mount point: %w", err)
-	} else if !st.IsDir() {
-		return fmt.Errorf("mount point %s is not a directory", mp)
+	if err := checkMountPoint(mp, cfg.Nonempty); err != nil {
+		return err
 	}
 	if cfg.StateDir == "" {
 		cfg.StateDir = defaultStateDir(mp)

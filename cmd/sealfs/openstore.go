@@ -47,7 +47,7 @@ func openStore(ctx context.Context, spec storeSpec, stateDir string, logger *slo
 		store, err = s3.New(ctx, s3.Config{
 			Bucket: spec.Bucket, Prefix: spec.Prefix, Endpoint: spec.Endpoint, Region: spec.Region,
 			AccessKey: spec.AccessKey, SecretKey: spec.SecretKey, PathStyle: spec.PathStyle,
-			CABundle: spec.CABundle, StorageClass: spec.StorageClass,
+			CABundle: spec.CABundle, StorageClass: spec.StorageClass, SignPayload: spec.SignPayload,
 			SpoolDir: spool, RequestTimeout: timeout, Logger: logger,
 		})
 	case "gcs":

@@ -18,6 +18,7 @@ import (
 	"github.com/sealfs/sealfs/fs"
 	"github.com/sealfs/sealfs/keyring"
 	"github.com/sealfs/sealfs/remote"
+	"golang.org/x/sys/unix"
 )
 
 // serve mounts according to cfg and serves until unmounted or signalled.
@@ -40,18 +41,28 @@ func serve(cfg *config, devKey string) (err error) {
 		return err
 	}
 	defer svc.close()
-	logger, closeLog, err := openLogger(cfg)
+	logger, mainLog, err := openLogger(cfg)
 	if err != nil {
 		return err
 	}
-	defer closeLog()
+	if mainLog != nil {
+		defer mainLog.Close()
+	}
 	harden(logger)
 	if devKey != "" {
-		logger.Warn("using the DEVELOPMENT key " + devKey + " (generated on this machine, not backed up): never store real data with it; see docs/keys.md")
+		logger.Warn(devKeyWarning(devKey))
 	}
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return fmt.Errorf("state dir: %w", err)
 	}
+	if err := checkStateDir(cfg.StateDir); err != nil {
+		return err
+	}
+	lock, err := lockStateDir(cfg.StateDir)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
 	auditLog, err := openAuditLog(cfg)
 	if err != nil {
 		return err
@@ -74,7 +85,7 @@ func serve(cfg *config, devKey string) (err error) {
 		return fmt.Errorf("keys: %w (mark one key current)", err)
 	}
 
-	spec, err := cfg.storeSpec()
+	spec, err := cfg.transportSpec()
 	if err != nil {
 		return err
 	}
@@ -160,6 +171,11 @@ func serve(cfg *config, devKey string) (err error) {
 		return explainMountError(err)
 	}
 	logger.Info("mounted", "mountpoint", cfg.Mountpoint)
+	if ready.active() && mainLog != nil {
+		// The parent showed this stderr (fusermount's messages) while
+		// mounting; from now on it is the log, before the parent goes.
+		redirectStderr(mainLog, logger)
+	}
 	ready.ok()
 	svc.start(logger, mountInfoOf(cfg, spec, specs, writeBack, memBudget))
 
@@ -186,6 +202,10 @@ func serve(cfg *config, devKey string) (err error) {
 			}
 			return nil
 		case sig := <-signals:
+			if sig == syscall.SIGHUP {
+				reopenLogs(logger, mainLog, auditLog, ready.wasActive)
+				continue
+			}
 			logger.Info("signal: unmounting", "signal", sig.String())
 			if err := server.Unmount(); err != nil {
 				logger.Error("cannot unmount yet (files still open?); still serving, send the signal again to retry", "err", err)
@@ -262,7 +282,9 @@ func openVolume(ctx context.Context, cfg *config, store remote.Store) (fs.Volume
 	return vol, nil
 }
 
-func openLogger(cfg *config) (*slog.Logger, func(), error) {
+// openLogger returns the logger, and the log file it writes to (nil for
+// stderr).
+func openLogger(cfg *config) (*slog.Logger, *logFile, error) {
 	level := slog.LevelInfo
 	if cfg.LogLevel != "" {
 		if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
@@ -270,27 +292,53 @@ func openLogger(cfg *config) (*slog.Logger, func(), error) {
 		}
 	}
 	var w io.Writer = os.Stderr
-	closeFn := func() {}
+	var lf *logFile
 	if cfg.LogFile != "" {
-		f, err := os.OpenFile(cfg.LogFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-		if err != nil {
+		var err error
+		if lf, err = openLogFile(cfg.LogFile); err != nil {
 			return nil, nil, fmt.Errorf("log file: %w", err)
 		}
-		w, closeFn = f, func() { f.Close() }
+		w = lf
 	}
-	return slog.New(newLogHandler(w, cfg.LogFormat, cfg.LogFile == "" && underJournal(), level)), closeFn, nil
+	return slog.New(newLogHandler(w, cfg.LogFormat, cfg.LogFile == "" && underJournal(), level)), lf, nil
 }
 
-func openAuditLog(cfg *config) (*os.File, error) {
+func openAuditLog(cfg *config) (*logFile, error) {
 	path := cfg.AuditLog
 	if path == "" {
 		path = filepath.Join(cfg.StateDir, "audit.log")
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	f, err := openLogFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
 	return f, nil
+}
+
+// reopenLogs answers SIGHUP: it reopens the log file and the audit log at
+// their paths (after logrotate renamed them) and never unmounts. A daemon
+// points its stderr at the new log file too.
+func reopenLogs(logger *slog.Logger, mainLog, auditLog *logFile, daemon bool) {
+	for _, f := range []*logFile{mainLog, auditLog} {
+		if f == nil {
+			continue
+		}
+		if err := f.Reopen(); err != nil {
+			logger.Error("SIGHUP: the old file stays in use", "err", err)
+		}
+	}
+	if daemon && mainLog != nil {
+		redirectStderr(mainLog, logger)
+	}
+	logger.Info("SIGHUP: reopened the log files (the mount is unchanged)")
+}
+
+// redirectStderr points descriptor 2 at the log file, so that a daemon's
+// panics and go-fuse's messages land in the log.
+func redirectStderr(lf *logFile, logger *slog.Logger) {
+	if err := unix.Dup3(int(lf.Fd()), 2, 0); err != nil {
+		logger.Warn("cannot send stderr to the log file", "err", err)
+	}
 }
 
 // explainMountError adds the usual fix to FUSE mount failures.

@@ -25,6 +25,7 @@ type storeSpec struct {
 	StorageClass string
 	AccessKey    string
 	SecretKey    string
+	SignPayload  bool // s3: sign every body (always on plain HTTP)
 
 	ServiceAccountFile string
 

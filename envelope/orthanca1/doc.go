@@ -1,7 +1,8 @@
 // Package orthanca1 reads the "A1" encrypted objects written by the Orthanc
 // object-storage plugins (S3, GCS, Azure) with StorageEncryption enabled, so
 // that sealfs can serve an existing Orthanc bucket and migrate it. sealfs
-// never writes this format; Encrypt exists for tests and migration checks.
+// never writes this format; the package's tests hold a writer (Encrypt, in a
+// _test.go file) that reproduces the plugin's objects byte for byte.
 //
 // Layout (sizes in bytes):
 //

@@ -137,22 +137,8 @@ func (r *rig) mountAt(endpoint string, logs *logBuffer) *mount {
 		}
 	}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
-	inner, err := s3.New(context.Background(), s3.Config{Bucket: bucket, Prefix: prefix, Endpoint: endpoint,
-		AccessKey: r.minio.AccessKey, SecretKey: r.minio.SecretKey, PathStyle: true,
-		SpoolDir: state, RequestTimeout: requestTimeout, Logger: logger})
-	if err != nil {
-		t.Fatalf("open store at %s: %v", endpoint, err)
-	}
-	policy := retryPolicy
-	policy.Logger = logger
-	m.store = retry.Wrap(inner, policy)
-	kek, err := keyring.NewKEK(1, keyring.Current, r.kek, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.ring, err = keyring.New(keyring.SlogAuditor{Logger: logger}, kek); err != nil {
-		t.Fatal(err)
-	}
+	m.store, m.ring = r.openStore(endpoint, state, logger)
+	var err error
 	m.server, err = sealfs.Mount(m.dir, sealfs.Options{
 		Store:      m.store,
 		Keyring:    m.ring,
@@ -167,6 +153,31 @@ func (r *rig) mountAt(endpoint string, logs *logBuffer) *mount {
 	}
 	t.Cleanup(func() { m.unmount(t) })
 	return m
+}
+
+// openStore opens the test's bucket at endpoint (with the mount
+// command's retry policy, spooling under spool) and the test's keyring,
+// both logging to logger.
+func (r *rig) openStore(endpoint, spool string, logger *slog.Logger) (remote.Store, *keyring.Keyring) {
+	t := r.t
+	t.Helper()
+	inner, err := s3.New(context.Background(), s3.Config{Bucket: bucket, Prefix: prefix, Endpoint: endpoint,
+		AccessKey: r.minio.AccessKey, SecretKey: r.minio.SecretKey, PathStyle: true,
+		SpoolDir: spool, RequestTimeout: requestTimeout, Logger: logger})
+	if err != nil {
+		t.Fatalf("open store at %s: %v", endpoint, err)
+	}
+	policy := retryPolicy
+	policy.Logger = logger
+	kek, err := keyring.NewKEK(1, keyring.Current, r.kek, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring, err := keyring.New(keyring.SlogAuditor{Logger: logger}, kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return retry.Wrap(inner, policy), ring
 }
 
 func (m *mount) unmount(t *testing.T) {

@@ -11,9 +11,9 @@ import (
 // object's key id), reproducing the Orthanc plugin's writer byte for byte
 // for a given 32-byte IV and 32-byte DEK.
 //
-// It is for tests and migration checks only: sealfs never writes A1
-// objects, and a caller that reuses an IV or DEK, or lets either be seen,
-// breaks every object under the same KEK.
+// It lives in a _test.go file on purpose: sealfs never writes A1 objects,
+// and a caller that reuses an IV or DEK, or lets either be seen, breaks
+// every object under the same KEK, so no production code can call it.
 func Encrypt(plaintext []byte, kek *keyring.KEK, iv, dek []byte) ([]byte, error) {
 	if len(iv) != maskSize || len(dek) != maskSize {
 		return nil, fmt.Errorf("orthanca1: IV and DEK must be %d bytes each, got %d and %d", maskSize, len(iv), len(dek))
