@@ -60,6 +60,10 @@ func TestSystemdNotify(t *testing.T) {
 	if out, err := sealfs(t, nil, "mount", "--key", key, "--state-dir", state, store, mnt); err != nil {
 		t.Fatalf("mount: %v\n%s", err, out)
 	}
+	// The daemon form returns once the status socket answers too.
+	if out, err := sealfs(t, nil, "status", "--state-dir", state, mnt); err != nil || !strings.Contains(out, mnt+": mounted (pid") {
+		t.Errorf("status right after the daemon form returned: %v\n%s", err, out)
+	}
 	waitMounted(t, mnt)
 	if err := os.WriteFile(filepath.Join(mnt, "hello"), []byte("hello"), 0o644); err != nil {
 		t.Fatal(err)

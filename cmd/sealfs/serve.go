@@ -176,8 +176,9 @@ func serve(cfg *config, devKey string) (err error) {
 		// mounting; from now on it is the log, before the parent goes.
 		redirectStderr(mainLog, logger)
 	}
-	ready.ok()
+	// The status socket and metrics are up before anyone hears "ready".
 	svc.start(logger, mountInfoOf(cfg, spec, specs, writeBack, memBudget))
+	ready.ok()
 
 	done := make(chan struct{})
 	go func() { server.Wait(); close(done) }()
