@@ -302,9 +302,35 @@ func TestMetricsAndStatus(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 
+	// A tampered object: EIO to the reader, an integrity-failed audit
+	// event counted in the metrics and in the status.
+	if err := os.WriteFile(filepath.Join(mnt, "tampered"), []byte("soon tampered with"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	obj := filepath.Join(store, "tampered")
+	waitFor(t, "the object in the store", func() bool { _, err := os.Stat(obj); return err == nil })
+	sealed, err := os.ReadFile(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed[len(sealed)-1] ^= 1
+	if err := os.WriteFile(obj, sealed, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.ReadFile(filepath.Join(mnt, "tampered")); err == nil {
+		t.Fatal("a tampered object was read without error")
+	}
+	m, _ = scrape(t, url)
+	if got := m[`sealfs_audit_events_total{kind="integrity-failed"}`]; got < 1 {
+		t.Errorf("integrity failures counted: %v, want >= 1", got)
+	}
+
 	out, err = sealfs(t, nil, "status", "--state-dir", state, mnt)
 	if err != nil {
 		t.Fatalf("status: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "failures:     1 integrity") && !strings.Contains(out, "failures:     2 integrity") {
+		t.Errorf("status does not count the integrity failure:\n%s", out)
 	}
 	t.Logf("sealfs status:\n%s", out)
 	for _, want := range []string{mnt + ": mounted", "store:        " + store, "write-back:   0 pending upload(s)", "keys:         7 (current)", "    store     " + store + ": ", "    state     " + state + ": ", "LUKS ("} {
@@ -346,4 +372,16 @@ func hasPrefixKey(m map[string]float64, prefix string) bool {
 		}
 	}
 	return false
+}
+
+// waitFor polls cond for up to 30 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
