@@ -51,13 +51,14 @@ func probeOpenat2(rootFD int) bool {
 }
 
 // openBeneath opens rel, a "/"-separated path of valid key components,
-// relative to the root, with flags (O_CLOEXEC and O_NOFOLLOW are added).
-// No symbolic link is followed, the last component's included: one met
-// fails with ELOOP, except that O_PATH opens a final link itself, as
-// openat2 and openat do with O_PATH|O_NOFOLLOW.
+// relative to the root, with flags (O_CLOEXEC is added). No symbolic
+// link is followed, the last component's included: one met fails with
+// ELOOP.
 func (s *Store) openBeneath(rel string, flags int) (int, error) {
-	flags |= unix.O_CLOEXEC | unix.O_NOFOLLOW
+	flags |= unix.O_CLOEXEC
 	if s.useOpenat2 {
+		// RESOLVE_NO_SYMLINKS refuses a final link too, with ELOOP; adding
+		// O_NOFOLLOW would turn that into ENOTDIR under O_DIRECTORY.
 		how := unix.OpenHow{Flags: uint64(flags), Resolve: resolveBeneath}
 		for range 4 {
 			fd, err := unix.Openat2(s.rootFD, rel, &how)
@@ -79,11 +80,11 @@ func (s *Store) walk(rel string, flags int) (int, error) {
 	for {
 		name, rest, more := strings.Cut(rel, "/")
 		if !more {
-			fd, err := openatRetry(cur.fd, name, flags)
+			fd, err := openNoFollow(cur.fd, name, flags)
 			cur.close()
 			return fd, err
 		}
-		next, err := openatRetry(cur.fd, name, dirFlags|unix.O_CLOEXEC|unix.O_NOFOLLOW)
+		next, err := openDirAt(cur.fd, name)
 		cur.close()
 		if err != nil {
 			return -1, err
@@ -92,13 +93,28 @@ func (s *Store) walk(rel string, flags int) (int, error) {
 	}
 }
 
-// openatRetry is openat, retried on EINTR.
-func openatRetry(dirfd int, name string, flags int) (int, error) {
+// openDirAt opens the directory name in dirfd, following no symbolic
+// link: one fails with ELOOP.
+func openDirAt(dirfd int, name string) (int, error) {
+	return openNoFollow(dirfd, name, dirFlags|unix.O_CLOEXEC)
+}
+
+// openNoFollow opens name in dirfd with flags and O_NOFOLLOW, retrying
+// on EINTR. A symbolic link fails with ELOOP, also under O_DIRECTORY
+// (where openat says ENOTDIR).
+func openNoFollow(dirfd int, name string, flags int) (int, error) {
 	for {
-		fd, err := unix.Openat(dirfd, name, flags, 0)
-		if !errors.Is(err, unix.EINTR) {
-			return fd, err
+		fd, err := unix.Openat(dirfd, name, flags|unix.O_NOFOLLOW, 0)
+		switch {
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.ENOTDIR) && flags&unix.O_DIRECTORY != 0:
+			var st unix.Stat_t
+			if unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && isSymlink(&st) {
+				return -1, fmt.Errorf("%s is a symbolic link: %w", name, unix.ELOOP)
+			}
 		}
+		return fd, err
 	}
 }
 
@@ -126,12 +142,12 @@ func (s *Store) makeDirs(rel string, toSync *[]string) (dirFD, error) {
 	for rest := rel; rest != ""; {
 		var name string
 		name, rest, _ = strings.Cut(rest, "/")
-		next, err := openatRetry(cur.fd, name, dirFlags|unix.O_CLOEXEC|unix.O_NOFOLLOW)
+		next, err := openDirAt(cur.fd, name)
 		if errors.Is(err, unix.ENOENT) {
 			err = unix.Mkdirat(cur.fd, name, 0o700)
 			if err == nil || errors.Is(err, unix.EEXIST) {
 				*toSync = append(*toSync, done)
-				next, err = openatRetry(cur.fd, name, dirFlags|unix.O_CLOEXEC|unix.O_NOFOLLOW)
+				next, err = openDirAt(cur.fd, name)
 			}
 		}
 		cur.close()
@@ -204,3 +220,13 @@ func statAt(d dirFD, name string, st *unix.Stat_t) error {
 
 // isSymlink reports whether st describes a symbolic link.
 func isSymlink(st *unix.Stat_t) bool { return st.Mode&unix.S_IFMT == unix.S_IFLNK }
+
+// openatRetry is openat, retried on EINTR.
+func openatRetry(dirfd int, name string, flags int) (int, error) {
+	for {
+		fd, err := unix.Openat(dirfd, name, flags, 0)
+		if !errors.Is(err, unix.EINTR) {
+			return fd, err
+		}
+	}
+}

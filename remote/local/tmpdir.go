@@ -35,7 +35,7 @@ func makeTmpDir(rootFD int, path string) (int, error) {
 	case !errors.Is(err, unix.EEXIST):
 		return -1, fmt.Errorf("local: create %s: %w", path, err)
 	}
-	fd, err := openatRetry(rootFD, tmpDirName, dirFlags|unix.O_CLOEXEC|unix.O_NOFOLLOW)
+	fd, err := openDirAt(rootFD, tmpDirName)
 	switch {
 	case errors.Is(err, unix.ELOOP):
 		return -1, fmt.Errorf("local: %s is a symbolic link: %w", path, ErrOutsideRoot)
