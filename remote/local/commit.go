@@ -31,7 +31,10 @@ func (s *Store) commitFile(ctx context.Context, key string, f *os.File, tmpName 
 		return remote.Info{}, opError("commit", key, err)
 	}
 	dir, name := splitKey(key)
-	t := target{store: s, key: key, dir: dir, name: name, tmpName: tmpName}
+	t := target{store: s, key: key, dir: dir, name: name, tmpName: tmpName, flags: dirFlags}
+	if cond.IfAbsent && s.ordered {
+		t.flags = pathFlags // see below: the directory is not fsynced
+	}
 	defer t.close()
 	var st unix.Stat_t
 	var err error
@@ -137,6 +140,7 @@ type target struct {
 	key       string
 	dir, name string
 	tmpName   string
+	flags     int // dirFlags, or pathFlags if the directory is not fsynced
 	dirFD     dirFD
 	opened    bool
 	toSync    []string // directories (relative) whose entries changed
@@ -148,9 +152,9 @@ func (t *target) open() error {
 	if t.opened {
 		return nil
 	}
-	d, err := t.store.openDir(t.dir)
+	d, err := t.store.openDir(t.dir, t.flags)
 	if isMissing(err) {
-		d, err = t.store.makeDirs(t.dir, &t.toSync)
+		d, err = t.store.makeDirs(t.dir, t.flags, &t.toSync)
 	}
 	if err != nil {
 		return commitPathError(t.key, err)

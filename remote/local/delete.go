@@ -30,7 +30,13 @@ func (s *Store) Delete(ctx context.Context, key string, cond remote.Condition) e
 		return opError("delete", key, errIfAbsentDelete)
 	}
 	dir, name := splitKey(key)
-	d, err := s.openDir(dir)
+	// An object's directory is fsynced after the unlink; a marker's
+	// parent only serves as the base of the *at calls.
+	flags := dirFlags
+	if isMarker {
+		flags = pathFlags
+	}
+	d, err := s.openDir(dir, flags)
 	switch {
 	case isMissing(err) && cond.IfMatch != "":
 		return preconditionFailed("delete", key, "object does not exist")

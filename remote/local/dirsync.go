@@ -27,7 +27,7 @@ func (s *Store) syncDirs(dirs []string, dir string, d dirFD) error {
 			}
 			continue
 		}
-		sub, err := s.openDir(rel)
+		sub, err := s.openDir(rel, dirFlags)
 		if err != nil {
 			return fmt.Errorf("local: open directory %q for fsync: %w", rel, err)
 		}

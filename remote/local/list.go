@@ -102,7 +102,7 @@ func (l *lister) visit(d dirFD, dirKey string, it dirItem) error {
 	case it.isDir && !l.recursive:
 		return l.fn(remote.Entry{Info: remote.Info{Key: key}, IsPrefix: true})
 	case it.isDir:
-		fd, err := openDirAt(d.fd, it.name)
+		fd, err := openDirAt(d.fd, it.name, dirFlags)
 		switch {
 		case isMissing(err):
 			return nil // removed, or replaced by a file, since read

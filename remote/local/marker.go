@@ -70,9 +70,9 @@ func (s *Store) commitMarker(ctx context.Context, key string, cond remote.Condit
 	parent, name := splitKey(key)
 	dir := joinRel(parent, name)
 	var toSync []string
-	d, err := s.openDir(parent)
+	d, err := s.openDir(parent, pathFlags)
 	if isMissing(err) {
-		d, err = s.makeDirs(parent, &toSync)
+		d, err = s.makeDirs(parent, pathFlags, &toSync)
 	}
 	if err != nil {
 		return remote.Info{}, commitPathError(key, err)

@@ -18,8 +18,12 @@ var ErrOutsideRoot = errors.New("path leaves the store root or goes through a sy
 // root directory and follow no symbolic link, magic or not.
 const resolveBeneath = unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS
 
-// dirFlags open a directory that can be read and fsynced.
-const dirFlags = unix.O_RDONLY | unix.O_DIRECTORY
+// dirFlags open a directory that can be read and fsynced; pathFlags one
+// that only serves as the base of *at calls (and fstat), which is cheaper.
+const (
+	dirFlags  = unix.O_RDONLY | unix.O_DIRECTORY
+	pathFlags = unix.O_PATH | unix.O_DIRECTORY
+)
 
 // dirFD is an open directory: the store's root (borrowed, never closed
 // here) or one opened below it (owned).
@@ -84,7 +88,7 @@ func (s *Store) walk(rel string, flags int) (int, error) {
 			cur.close()
 			return fd, err
 		}
-		next, err := openDirAt(cur.fd, name)
+		next, err := openDirAt(cur.fd, name, pathFlags)
 		cur.close()
 		if err != nil {
 			return -1, err
@@ -93,10 +97,10 @@ func (s *Store) walk(rel string, flags int) (int, error) {
 	}
 }
 
-// openDirAt opens the directory name in dirfd, following no symbolic
-// link: one fails with ELOOP.
-func openDirAt(dirfd int, name string) (int, error) {
-	return openNoFollow(dirfd, name, dirFlags|unix.O_CLOEXEC)
+// openDirAt opens the directory name in dirfd with flags (dirFlags or
+// pathFlags), following no symbolic link: one fails with ELOOP.
+func openDirAt(dirfd int, name string, flags int) (int, error) {
+	return openNoFollow(dirfd, name, flags|unix.O_CLOEXEC)
 }
 
 // openNoFollow opens name in dirfd with flags and O_NOFOLLOW, retrying
@@ -118,36 +122,40 @@ func openNoFollow(dirfd int, name string, flags int) (int, error) {
 	}
 }
 
-// openDir opens the directory rel below the root ("" is the root itself,
-// borrowed).
-func (s *Store) openDir(rel string) (dirFD, error) {
+// openDir opens the directory rel below the root with flags (dirFlags
+// or pathFlags); "" is the root itself, borrowed.
+func (s *Store) openDir(rel string, flags int) (dirFD, error) {
 	if rel == "" {
 		return dirFD{fd: s.rootFD}, nil
 	}
-	fd, err := s.openBeneath(rel, dirFlags)
+	fd, err := s.openBeneath(rel, flags)
 	if err != nil {
 		return dirFD{}, err
 	}
 	return dirFD{fd: fd, owned: true}, nil
 }
 
-// makeDirs opens the directory rel below the root, creating it and its
-// missing ancestors (mode 0700) on the way, and appends to *toSync the
-// parent of every directory it created or found just created by someone
-// else (EEXIST: a concurrent commit that may not have made it durable).
-// Callers sync rel itself after using it.
-func (s *Store) makeDirs(rel string, toSync *[]string) (dirFD, error) {
+// makeDirs opens the directory rel below the root with flags (dirFlags
+// or pathFlags), creating it and its missing ancestors (mode 0700) on the
+// way, and appends to *toSync the parent of every directory it created or
+// found just created by someone else (EEXIST: a concurrent commit that may
+// not have made it durable). Callers sync rel itself after using it.
+func (s *Store) makeDirs(rel string, flags int, toSync *[]string) (dirFD, error) {
 	cur := dirFD{fd: s.rootFD}
 	done := ""
 	for rest := rel; rest != ""; {
 		var name string
 		name, rest, _ = strings.Cut(rest, "/")
-		next, err := openDirAt(cur.fd, name)
+		step := pathFlags
+		if rest == "" {
+			step = flags
+		}
+		next, err := openDirAt(cur.fd, name, step)
 		if errors.Is(err, unix.ENOENT) {
 			err = unix.Mkdirat(cur.fd, name, 0o700)
 			if err == nil || errors.Is(err, unix.EEXIST) {
 				*toSync = append(*toSync, done)
-				next, err = openDirAt(cur.fd, name)
+				next, err = openDirAt(cur.fd, name, step)
 			}
 		}
 		cur.close()

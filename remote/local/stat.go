@@ -27,7 +27,7 @@ func (s *Store) Stat(ctx context.Context, key string) (remote.Info, error) {
 // counts as missing; a symbolic link fails with ErrOutsideRoot.
 func (s *Store) lstat(op, key string, isMarker bool) (unix.Stat_t, error) {
 	dir, name := splitKey(key)
-	d, err := s.openDir(dir)
+	d, err := s.openDir(dir, pathFlags)
 	if err != nil {
 		return unix.Stat_t{}, resolveError(op, key, err)
 	}

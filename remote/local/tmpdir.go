@@ -35,7 +35,7 @@ func makeTmpDir(rootFD int, path string) (int, error) {
 	case !errors.Is(err, unix.EEXIST):
 		return -1, fmt.Errorf("local: create %s: %w", path, err)
 	}
-	fd, err := openDirAt(rootFD, tmpDirName)
+	fd, err := openDirAt(rootFD, tmpDirName, dirFlags)
 	switch {
 	case errors.Is(err, unix.ELOOP):
 		return -1, fmt.Errorf("local: %s is a symbolic link: %w", path, ErrOutsideRoot)
