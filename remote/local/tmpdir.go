@@ -67,11 +67,16 @@ func createTemp(tmpFD int, tmpDir string) (*os.File, string, error) {
 // they cost disk space, not correctness.
 func sweepStaleTemps(tmpFD int, tmpDir string, now time.Time, log *slog.Logger) {
 	var names []string
-	err := readDirAt(tmpFD, func(name string, typ uint8) {
-		if name != lockFileName && typ == unix.DT_REG {
-			names = append(names, name)
-		}
-	})
+	// A descriptor of its own: reading moves the directory offset.
+	fd, err := openatRetry(tmpFD, ".", dirFlags|unix.O_CLOEXEC)
+	if err == nil {
+		err = readDirAt(fd, func(name string, typ uint8) {
+			if name != lockFileName && (typ == unix.DT_REG || typ == unix.DT_UNKNOWN) {
+				names = append(names, name)
+			}
+		})
+		unix.Close(fd)
+	}
 	if err != nil {
 		log.Warn("local: cannot list temp directory", "dir", tmpDir, "err", err)
 		return
