@@ -116,6 +116,17 @@ func syncAndStat(f *os.File, sync func(fd int) error) (unix.Stat_t, error) {
 // replace renames the temp file over t's key under the key's lock, first
 // checking, if ifMatch is set, that the current version equals it.
 func (s *Store) replace(ctx context.Context, t *target, ifMatch string) error {
+	if ifMatch != "" {
+		// No directory, no object: fail without creating any.
+		d, err := s.openDir(t.dir, t.flags)
+		switch {
+		case isMissing(err):
+			return preconditionFailed("commit", t.key, "object does not exist")
+		case err != nil:
+			return commitPathError(t.key, err)
+		}
+		t.dirFD, t.opened = d, true
+	}
 	if err := t.open(); err != nil {
 		return err
 	}
