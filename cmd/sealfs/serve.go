@@ -47,6 +47,9 @@ func serve(cfg *config, devKey string) (err error) {
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return fmt.Errorf("state dir: %w", err)
 	}
+	if err := checkStateDir(cfg.StateDir); err != nil {
+		return err
+	}
 	auditLog, err := openAuditLog(cfg)
 	if err != nil {
 		return err
