@@ -68,6 +68,10 @@ func (s *Store) openBeneath(rel string, flags int) (int, error) {
 			fd, err := unix.Openat2(s.rootFD, rel, &how)
 			// EAGAIN: the kernel saw a concurrent rename and could not
 			// prove the lookup stayed beneath; retrying is the cure.
+			// ENOSYS (New found openat2, so hardly ever): walk instead.
+			if errors.Is(err, unix.ENOSYS) {
+				break
+			}
 			if !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EINTR) {
 				return fd, err
 			}
