@@ -20,7 +20,8 @@ func TestCloseReportsStoreFailure(t *testing.T) {
 	base := t.TempDir()
 	small := filepath.Join(base, "small")
 	os.Mkdir(small, 0o755)
-	if err := unix.Mount("tmpfs", small, "tmpfs", 0, "size=1m"); err != nil {
+	// mode=0700: a fresh tmpfs is 1777, which local.New refuses as a store root.
+	if err := unix.Mount("tmpfs", small, "tmpfs", 0, "size=1m,mode=0700"); err != nil {
 		t.Fatalf("mount tmpfs: %v", err)
 	}
 	defer unix.Unmount(small, unix.MNT_DETACH)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+
+	"github.com/sealfs/sealfs/keyring/fileperm"
 )
 
 // readKeyFile reads a key file after checking, on the opened descriptor,
@@ -40,18 +42,15 @@ func checkKeyFileInfo(path string, info os.FileInfo) error {
 	if !info.Mode().IsRegular() {
 		return fmt.Errorf("keyring: key file %s is not a regular file (%s)", path, info.Mode().Type())
 	}
-	if perm := info.Mode().Perm(); perm&0o077 != 0 {
-		return fmt.Errorf("keyring: %w: key file %s is accessible by group or others (mode %04o); run: chmod 600 %s",
-			ErrInsecurePermissions, path, perm, path)
-	}
 	st, ok := info.Sys().(*syscall.Stat_t)
 	if !ok {
 		return fmt.Errorf("keyring: key file %s: cannot read its owner", path)
 	}
-	euid := os.Geteuid()
-	if st.Uid != 0 && int64(st.Uid) != int64(euid) {
-		return fmt.Errorf("keyring: %w: key file %s is owned by uid %d, not by this process's user (uid %d) or root; run: chown %d %s",
-			ErrInsecurePermissions, path, st.Uid, euid, euid, path)
+	// ssh's rule for private keys: no access by group or others, owned
+	// by this user or root.
+	rule := fileperm.Rule{What: "key file", Forbidden: 0o077, Fix: "600"}
+	if err := rule.Check(ErrInsecurePermissions, path, info.Mode(), st.Uid); err != nil {
+		return fmt.Errorf("keyring: %w", err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"syscall"
 )
 
 // logFile is an append-only log file that can be reopened at the same
@@ -27,7 +28,7 @@ func openLogFile(path string) (*logFile, error) {
 
 // openAppend opens path for appending, creating it with mode 0600.
 func openAppend(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND|syscall.O_NOFOLLOW, 0o600)
 }
 
 // Write appends p to the current file.

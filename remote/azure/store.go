@@ -44,6 +44,10 @@ type Store struct {
 	blockSize    int64
 	// blockSlots bounds the blocks of all uploads staged in the background.
 	blockSlots chan struct{}
+	// blockStaged, if not nil, gets a token, without blocking, each time
+	// a block's staging was acknowledged and recorded: tests wait on it
+	// (see blockStream.stagedCount) rather than poll the service or sleep.
+	blockStaged chan struct{}
 }
 
 var _ remote.Store = (*Store)(nil)

@@ -125,7 +125,26 @@ func (b *blockStream) stage(ctx context.Context, i, n int64) error {
 		b.staged = append(b.staged, false)
 	}
 	b.staged[i] = true
+	if b.store.blockStaged != nil {
+		select {
+		case b.store.blockStaged <- struct{}{}:
+		default:
+		}
+	}
 	return nil
+}
+
+// stagedCount returns the number of blocks staged so far.
+func (b *blockStream) stagedCount() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for _, ok := range b.staged {
+		if ok {
+			n++
+		}
+	}
+	return n
 }
 
 // stop halts the pump and waits, within ctx, for the blocks under way.

@@ -12,6 +12,30 @@ import (
 	"github.com/sealfs/sealfs/remote"
 )
 
+// waitForBlocks waits until want blocks of up were staged in the
+// background and acknowledged to the store (through s.blockStaged). The
+// deadline is a failsafe, not a delay.
+func waitForBlocks(t *testing.T, s *Store, up remote.Upload, want int) {
+	t.Helper()
+	stream := up.(*spoolUpload).stream
+	if stream == nil {
+		t.Fatal("the upload stages no blocks")
+	}
+	failsafe := time.NewTimer(2 * time.Minute)
+	defer failsafe.Stop()
+	for {
+		n := stream.stagedCount()
+		if n >= want {
+			return
+		}
+		select {
+		case <-s.blockStaged:
+		case <-failsafe.C:
+			t.Fatalf("%d of %d blocks staged after 2 minutes", n, want)
+		}
+	}
+}
+
 // testBlocksStagedWhileWriting checks that the full blocks of a large
 // object are staged while it is still written, that Commit then stages
 // only the tail, at block boundaries too, and that conditions still hold.
@@ -20,6 +44,7 @@ func testBlocksStagedWhileWriting(t *testing.T, endpoint string) {
 	defer s.Close()
 	const block = 1 << 20
 	s.singlePutMax, s.blockSize = block, block
+	s.blockStaged = make(chan struct{}, 1)
 	uncommitted := func(key string) int {
 		name, _, err := s.begin(t.Context(), "test", key)
 		if err != nil {
@@ -44,12 +69,9 @@ func testBlocksStagedWhileWriting(t *testing.T, endpoint string) {
 			}
 		}
 		full := size / block // every full block, the last one too
-		deadline := time.Now().Add(30 * time.Second)
-		for uncommitted("stream/obj") < full {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d bytes: %d of %d full blocks staged before Commit after 30 s", size, uncommitted("stream/obj"), full)
-			}
-			time.Sleep(20 * time.Millisecond)
+		waitForBlocks(t, s, up, full)
+		if got := uncommitted("stream/obj"); got != full {
+			t.Fatalf("%d bytes: the service holds %d uncommitted blocks once %d were acknowledged", size, got, full)
 		}
 		if _, err := up.Commit(t.Context(), remote.Condition{}); err != nil {
 			t.Fatalf("%d bytes: Commit: %v", size, err)

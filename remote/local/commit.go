@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -16,22 +15,27 @@ import (
 // errContradictoryCondition rejects a Condition with both IfAbsent and IfMatch.
 var errContradictoryCondition = fmt.Errorf("condition sets both IfAbsent and IfMatch: %w", errors.ErrUnsupported)
 
-// commitFile makes the temp file f durable and renames it to key, subject
-// to cond, then fsyncs every directory whose entries changed. The data is
-// synced before the rename, so key never names a partial object, even
-// after a crash. Once the rename is done, ctx is no longer consulted: the
-// commit finishes making itself durable. If an fsync after the rename
-// fails, the object is visible but Commit returns the error, since its
-// durability is unknown.
-func (s *Store) commitFile(ctx context.Context, key string, f *os.File, cond remote.Condition) (remote.Info, error) {
+// commitFile makes the temp file f (named tmpName in the temp directory)
+// durable and renames it to key, subject to cond, then fsyncs every
+// directory whose entries changed. The data is synced before the rename,
+// so key never names a partial object, even after a crash. Once the
+// rename is done, ctx is no longer consulted: the commit finishes making
+// itself durable. If an fsync after the rename fails, the object is
+// visible but Commit returns the error, since its durability is unknown.
+// The caller holds a reference on the store's descriptors.
+func (s *Store) commitFile(ctx context.Context, key string, f *os.File, tmpName string, cond remote.Condition) (remote.Info, error) {
 	if cond.IfAbsent && cond.IfMatch != "" {
 		return remote.Info{}, opError("commit", key, errContradictoryCondition)
 	}
 	if err := s.ready(ctx); err != nil {
 		return remote.Info{}, opError("commit", key, err)
 	}
-	target := s.path(key)
-	var toSync []string
+	dir, name := splitKey(key)
+	t := target{store: s, key: key, dir: dir, name: name, tmpName: tmpName, flags: dirFlags}
+	if cond.IfAbsent && s.ordered {
+		t.flags = pathFlags // see below: the directory is not fsynced
+	}
+	defer t.close()
 	var st unix.Stat_t
 	var err error
 	if cond.IfAbsent {
@@ -44,10 +48,10 @@ func (s *Store) commitFile(ctx context.Context, key string, f *os.File, cond rem
 		// but not durable, as a new file on any filesystem is before
 		// fsync; a crash in that window leaves an object that fails
 		// verification, never one that replaced acknowledged data.
-		if err = stamp(f); err != nil {
+		if err = s.stamp(tmpName); err != nil {
 			return remote.Info{}, opError("commit", key, err)
 		}
-		err = s.renameInto(key, f.Name(), target, unix.RENAME_NOREPLACE, &toSync)
+		err = t.rename(unix.RENAME_NOREPLACE)
 		if errors.Is(err, unix.EEXIST) {
 			return remote.Info{}, preconditionFailed("commit", key, "object exists")
 		}
@@ -59,7 +63,7 @@ func (s *Store) commitFile(ctx context.Context, key string, f *os.File, cond rem
 		}
 	} else {
 		// A replacement must never expose a partial object: data first.
-		if err = stamp(f); err == nil {
+		if err = s.stamp(tmpName); err == nil {
 			st, err = syncAndStat(f, unix.Fdatasync)
 		}
 		if err != nil {
@@ -68,29 +72,28 @@ func (s *Store) commitFile(ctx context.Context, key string, f *os.File, cond rem
 		if err := s.ready(ctx); err != nil {
 			return remote.Info{}, opError("commit", key, err)
 		}
-		if err := s.replace(ctx, key, f.Name(), target, cond.IfMatch, &toSync); err != nil {
+		if err := s.replace(ctx, &t, cond.IfMatch); err != nil {
 			return remote.Info{}, err
 		}
 	}
-	toSync = append(toSync, filepath.Dir(target))
 	if cond.IfAbsent && s.ordered {
 		// The object's fsync came after its rename and after the mkdir
 		// of every directory on its path: the journal committed them.
-		s.unsynced.takeAncestors(s.root, filepath.Dir(target))
+		s.unsynced.takeAncestors(dir)
 		return statInfo(key, &st), nil
 	}
-	if err := s.syncPath(key, toSync); err != nil {
+	if err := s.syncPath(dir, t.dirFD, t.toSync); err != nil {
 		return remote.Info{}, opError("commit", key, err)
 	}
 	return statInfo(key, &st), nil
 }
 
-// stamp sets f's modification time from the wall clock in nanoseconds,
-// so its version token cannot repeat one of an earlier inode with the same
-// number.
-func stamp(f *os.File) error {
+// stamp sets the modification time of the temp file tmpName from the
+// wall clock in nanoseconds, so its version token cannot repeat one of an
+// earlier inode with the same number.
+func (s *Store) stamp(tmpName string) error {
 	now := unix.NsecToTimespec(time.Now().UnixNano())
-	if err := unix.UtimesNanoAt(unix.AT_FDCWD, f.Name(), []unix.Timespec{now, now}, 0); err != nil {
+	if err := unix.UtimesNanoAt(s.tmpFD, tmpName, []unix.Timespec{now, now}, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return fmt.Errorf("stamp modification time: %w", err)
 	}
 	return nil
@@ -110,48 +113,112 @@ func syncAndStat(f *os.File, sync func(fd int) error) (unix.Stat_t, error) {
 	return st, nil
 }
 
-// replace renames tmp over key's file under key's lock, first checking,
-// if ifMatch is set, that the current version equals it.
-func (s *Store) replace(ctx context.Context, key, tmp, target, ifMatch string, toSync *[]string) error {
-	unlock, err := s.locks.lock(ctx, key)
+// replace renames the temp file over t's key under the key's lock, first
+// checking, if ifMatch is set, that the current version equals it.
+func (s *Store) replace(ctx context.Context, t *target, ifMatch string) error {
+	if ifMatch != "" {
+		// No directory, no object: fail without creating any.
+		d, err := s.openDir(t.dir, t.flags)
+		switch {
+		case isMissing(err):
+			return preconditionFailed("commit", t.key, "object does not exist")
+		case err != nil:
+			return commitPathError(t.key, err)
+		}
+		t.dirFD, t.opened = d, true
+	}
+	if err := t.open(); err != nil {
+		return err
+	}
+	unlock, err := s.locks.lock(ctx, t.key)
 	if err != nil {
-		return opError("commit", key, err)
+		return opError("commit", t.key, err)
 	}
 	defer unlock()
 	if ifMatch != "" {
-		if err := s.checkVersion("commit", key, false, ifMatch); err != nil {
+		if err := s.checkVersion("commit", t.key, false, ifMatch, t.dirFD, t.name); err != nil {
 			return err
 		}
 	}
-	return s.renameInto(key, tmp, target, 0, toSync)
+	return t.rename(0)
 }
 
-// renameInto renames tmp to target (key's path) with renameat2 flags,
-// creating the missing parent directories of target (and noting in
-// *toSync the directories to fsync for them) if the first attempt finds
-// none. Errors other than EEXIST are wrapped with the key.
-func (s *Store) renameInto(key, tmp, target string, flags uint, toSync *[]string) error {
-	err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, target, flags)
-	if errors.Is(err, unix.ENOENT) {
-		if err := makeDirs(s.root, filepath.Dir(target), toSync); err != nil {
-			return opError("commit", key, err)
-		}
-		err = unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, target, flags)
-	}
-	switch {
-	case err == nil:
+// target is where a commit renames its temp file: the entry name in the
+// directory dir (relative to the root), opened, and created if missing,
+// on first use.
+type target struct {
+	store     *Store
+	key       string
+	dir, name string
+	tmpName   string
+	flags     int // dirFlags, or pathFlags if the directory is not fsynced
+	dirFD     dirFD
+	opened    bool
+	toSync    []string // directories (relative) whose entries changed
+}
+
+// open opens the target's directory, creating it and its parents if
+// needed, unless it is open already.
+func (t *target) open() error {
+	if t.opened {
 		return nil
-	case errors.Is(err, unix.EEXIST) && flags&unix.RENAME_NOREPLACE != 0:
-		return err
-	default:
-		return opError("commit", key, fmt.Errorf("rename into place: %w", err))
 	}
+	d, err := t.store.openDir(t.dir, t.flags)
+	if isMissing(err) {
+		d, err = t.store.makeDirs(t.dir, t.flags, &t.toSync)
+	}
+	if err != nil {
+		return commitPathError(t.key, err)
+	}
+	t.dirFD, t.opened = d, true
+	return nil
+}
+
+// rename renames the temp file to the target with renameat2 flags. If
+// the directory vanished meanwhile (an empty directory removed by a
+// concurrent delete), it is created again, once. Errors other than
+// EEXIST are wrapped with the key.
+func (t *target) rename(flags uint) error {
+	for attempt := 0; ; attempt++ {
+		if err := t.open(); err != nil {
+			return err
+		}
+		err := unix.Renameat2(t.store.tmpFD, t.tmpName, t.dirFD.fd, t.name, flags)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, unix.EEXIST) && flags&unix.RENAME_NOREPLACE != 0:
+			return err
+		case errors.Is(err, unix.ENOENT) && attempt == 0:
+			t.close()
+			continue
+		}
+		return opError("commit", t.key, fmt.Errorf("rename into place: %w", err))
+	}
+}
+
+// close closes the target's directory, if open.
+func (t *target) close() {
+	if t.opened {
+		t.dirFD.close()
+		t.opened = false
+	}
+}
+
+// commitPathError maps the failure to open or create a commit's
+// directory.
+func commitPathError(key string, err error) error {
+	if isEscape(err) {
+		return outsideRoot("commit", key, err)
+	}
+	return opError("commit", key, err)
 }
 
 // checkVersion fails with remote.ErrPreconditionFailed unless key exists
-// (as a marker if isMarker) with version want. Callers hold key's lock.
-func (s *Store) checkVersion(op, key string, isMarker bool, want string) error {
-	st, err := s.lstat(key, isMarker)
+// (as a marker if isMarker) with version want; key's entry is name in the
+// directory d. Callers hold key's lock.
+func (s *Store) checkVersion(op, key string, isMarker bool, want string, d dirFD, name string) error {
+	st, err := s.lstatIn(op, key, isMarker, d, name)
 	switch {
 	case errors.Is(err, remote.ErrNotFound):
 		return preconditionFailed(op, key, "object does not exist")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 
 	"golang.org/x/sys/unix"
 
@@ -26,41 +25,72 @@ func (s *Store) Delete(ctx context.Context, key string, cond remote.Condition) e
 	if err != nil {
 		return err
 	}
+	defer s.fds.release()
 	if cond.IfAbsent {
 		return opError("delete", key, errIfAbsentDelete)
 	}
-	removed, err := s.removeLocked(ctx, key, isMarker, cond.IfMatch)
+	dir, name := splitKey(key)
+	// An object's directory is fsynced after the unlink; a marker's
+	// parent only serves as the base of the *at calls.
+	flags := dirFlags
+	if isMarker {
+		flags = pathFlags
+	}
+	d, err := s.openDir(dir, flags)
+	switch {
+	case isMissing(err) && cond.IfMatch != "":
+		return preconditionFailed("delete", key, "object does not exist")
+	case isMissing(err):
+		return nil
+	case err != nil:
+		return resolveError("delete", key, err)
+	}
+	defer d.close()
+	removed, err := s.removeLocked(ctx, key, isMarker, cond.IfMatch, d, name)
 	if err != nil || !removed || isMarker {
 		return err
 	}
-	if err := syncDir(filepath.Dir(s.path(key))); err != nil && !isMissing(err) {
+	if err := fsyncDir(d); err != nil {
 		return opError("delete", key, err)
 	}
 	return nil
 }
 
-// removeLocked does Delete's check and removal under key's lock and
-// reports whether anything was removed.
-func (s *Store) removeLocked(ctx context.Context, key string, isMarker bool, ifMatch string) (bool, error) {
+// removeLocked does Delete's check and removal of the entry name in the
+// directory d under key's lock and reports whether anything was removed.
+// A symbolic link there is refused, not removed.
+func (s *Store) removeLocked(ctx context.Context, key string, isMarker bool, ifMatch string, d dirFD, name string) (bool, error) {
 	unlock, err := s.locks.lock(ctx, key)
 	if err != nil {
 		return false, opError("delete", key, err)
 	}
 	defer unlock()
 	if ifMatch != "" {
-		if err := s.checkVersion("delete", key, isMarker, ifMatch); err != nil {
+		if err := s.checkVersion("delete", key, isMarker, ifMatch, d, name); err != nil {
 			return false, err
 		}
 	}
-	if isMarker {
-		return s.deleteMarker(key)
+	var st unix.Stat_t
+	if err := statAt(d, name, &st); err != nil {
+		if isMissing(err) {
+			return false, nil
+		}
+		return false, opError("delete", key, err)
 	}
-	err = unix.Unlink(s.path(key))
+	switch {
+	case isSymlink(&st):
+		return false, outsideRoot("delete", key, nil)
+	case isMarker && !isDir(&st), !isMarker && isDir(&st):
+		return false, nil // no such key; an entry of the other kind is another key
+	case isMarker:
+		return s.deleteMarker(key, d, name)
+	}
+	err = unix.Unlinkat(d.fd, name, 0)
 	switch {
 	case err == nil:
 		return true, nil
 	case isMissing(err) || errors.Is(err, unix.EISDIR):
-		return false, nil // no object by that name; a directory is another key
+		return false, nil // gone, or replaced by a directory meanwhile
 	default:
 		return false, opError("delete", key, err)
 	}

@@ -1,67 +1,47 @@
 package local
 
 import (
-	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sync"
 
 	"golang.org/x/sys/unix"
 )
 
-// syncDir fsyncs the directory at path, making its entries durable.
-func syncDir(path string) error {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("local: open directory for fsync: %w", err)
-	}
-	err = unix.Fsync(fd)
-	closeErr := unix.Close(fd)
-	if err != nil {
+// fsyncDir fsyncs the directory d, making its entries durable.
+func fsyncDir(d dirFD) error {
+	if err := unix.Fsync(d.fd); err != nil {
 		return fmt.Errorf("local: fsync directory: %w", err)
 	}
-	if closeErr != nil {
-		return fmt.Errorf("local: close directory: %w", closeErr)
-	}
 	return nil
 }
 
-// syncDirs fsyncs each distinct directory in dirs.
-func syncDirs(dirs []string) error {
+// syncDirs fsyncs each distinct directory in dirs (relative to the root);
+// dir, already open as d, is synced through d.
+func (s *Store) syncDirs(dirs []string, dir string, d dirFD) error {
 	slices.Sort(dirs)
-	for _, d := range slices.Compact(dirs) {
-		if err := syncDir(d); err != nil {
+	for _, rel := range slices.Compact(dirs) {
+		if rel == dir {
+			if err := fsyncDir(d); err != nil {
+				return err
+			}
+			continue
+		}
+		sub, err := s.openDir(rel, dirFlags)
+		if err != nil {
+			return fmt.Errorf("local: open directory %q for fsync: %w", rel, err)
+		}
+		err = fsyncDir(sub)
+		sub.close()
+		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// makeDirs creates dir and its missing ancestors up to root (which must
-// exist), appending to *toSync the parent of every directory it created.
-// It works from the bottom up, so a directory that already existed before
-// the call is never touched; one that turns out to exist (EEXIST) was
-// created by a concurrent commit that may not have made it durable yet,
-// so its parent is synced too. Callers sync dir itself after using it.
-func makeDirs(root, dir string, toSync *[]string) error {
-	err := unix.Mkdir(dir, 0o700)
-	switch {
-	case err == nil || errors.Is(err, unix.EEXIST):
-		*toSync = append(*toSync, filepath.Dir(dir))
-		return nil
-	case errors.Is(err, unix.ENOENT) && dir != root && filepath.Dir(dir) != root:
-		if err := makeDirs(root, filepath.Dir(dir), toSync); err != nil {
-			return err
-		}
-		return makeDirs(root, dir, toSync)
-	default:
-		return fmt.Errorf("local: create directory: %w", err)
-	}
-}
-
-// dirSet holds directories whose entries changed (markers created) but
-// were not fsynced yet.
+// dirSet holds directories (relative to the root, "" for the root) whose
+// entries changed (markers created) but were not fsynced yet.
 type dirSet struct {
 	mu   sync.Mutex
 	dirs map[string]bool
@@ -79,29 +59,34 @@ func (d *dirSet) add(dirs ...string) {
 }
 
 // takeAncestors removes and returns the pending directories on the path
-// from dir up to root.
-func (d *dirSet) takeAncestors(root, dir string) []string {
+// from dir up to the root.
+func (d *dirSet) takeAncestors(dir string) []string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if len(d.dirs) == 0 {
+		return nil
+	}
 	var out []string
 	for {
 		if d.dirs[dir] {
 			delete(d.dirs, dir)
 			out = append(out, dir)
 		}
-		if dir == root || len(dir) <= len(root) {
+		if dir == "" {
 			return out
 		}
-		dir = filepath.Dir(dir)
+		dir = parentRel(dir)
 	}
 }
 
-// syncPath fsyncs dirs and every pending directory on key's path, so that
-// the object at key is reachable after a crash. A directory whose fsync
-// fails goes back to the pending set.
-func (s *Store) syncPath(key string, dirs []string) error {
-	pending := s.unsynced.takeAncestors(s.root, filepath.Dir(s.path(key)))
-	if err := syncDirs(append(dirs, pending...)); err != nil {
+// syncPath fsyncs dirs, the directory dir holding a key (open as d) and
+// every pending directory on its path, so that the object at the key is
+// reachable after a crash. A directory whose fsync fails goes back to the
+// pending set.
+func (s *Store) syncPath(dir string, d dirFD, dirs []string) error {
+	pending := s.unsynced.takeAncestors(dir)
+	all := append(append(dirs, dir), pending...)
+	if err := s.syncDirs(all, dir, d); err != nil {
 		s.unsynced.add(pending...)
 		return err
 	}

@@ -15,7 +15,7 @@ const (
 	xfsMagic = 0x58465342
 )
 
-// journalOrder says whether, on the filesystem holding dir, an fsync of a
+// journalOrder says whether, on the filesystem holding dirFD, an fsync of a
 // file also makes durable every directory change on its path made before
 // it: the mkdir of its parents and its rename into place. Then a new
 // object costs one fsync, as a file written in place by an application
@@ -34,16 +34,16 @@ const (
 //
 // Anything else gets the portable rule: every changed directory is
 // fsynced. reason says which case applied, for the mount's log.
-func journalOrder(dir string) (ordered bool, reason string) {
+func journalOrder(dirFD int) (ordered bool, reason string) {
 	var sfs unix.Statfs_t
-	if err := unix.Statfs(dir, &sfs); err != nil {
+	if err := unix.Fstatfs(dirFD, &sfs); err != nil {
 		return false, fmt.Sprintf("statfs failed (%v): directories are fsynced", err)
 	}
 	switch uint32(sfs.Type) {
 	case xfsMagic:
 		return true, "xfs: the object's fsync forces the log past its directory changes"
 	case extMagic:
-		if ext4Journaled(dir) {
+		if ext4Journaled(dirFD) {
 			return true, "ext4 with journal: the object's fsync commits its directory changes in order"
 		}
 		return true, "ext4 without journal: the object's fsync writes its new parent directories"
@@ -51,12 +51,12 @@ func journalOrder(dir string) (ordered bool, reason string) {
 	return false, fmt.Sprintf("filesystem type %#x: directories are fsynced", sfs.Type)
 }
 
-// ext4Journaled reports whether the ext4 filesystem holding dir has a
+// ext4Journaled reports whether the ext4 filesystem holding dirFD has a
 // journal, from its jbd2 task in sysfs ("<none>" without one). It is
 // only reported in the log: both cases are ordered.
-func ext4Journaled(dir string) bool {
+func ext4Journaled(dirFD int) bool {
 	var st unix.Stat_t
-	if err := unix.Stat(dir, &st); err != nil {
+	if err := unix.Fstat(dirFD, &st); err != nil {
 		return true
 	}
 	uevent, err := os.ReadFile(fmt.Sprintf("/sys/dev/block/%d:%d/uevent", unix.Major(st.Dev), unix.Minor(st.Dev)))

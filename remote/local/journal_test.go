@@ -3,9 +3,10 @@ package local
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/sealfs/sealfs/integration/testenv"
 )
@@ -14,7 +15,7 @@ func TestJournalOrderTmpfs(t *testing.T) {
 	dir, err := os.MkdirTemp("/dev/shm", "sealfs-journal")
 	testenv.Require(t, "tmpfs at /dev/shm", err == nil, fmt.Sprint(err))
 	defer os.RemoveAll(dir)
-	ordered, reason := journalOrder(dir)
+	ordered, reason := journalOrder(openDirFD(t, dir))
 	if ordered {
 		t.Fatalf("tmpfs reported as an ordered journal (%s)", reason)
 	}
@@ -23,17 +24,28 @@ func TestJournalOrderTmpfs(t *testing.T) {
 	}
 }
 
-func TestJournalOrderMissingDir(t *testing.T) {
-	ordered, reason := journalOrder(filepath.Join(t.TempDir(), "missing"))
+func TestJournalOrderBadDescriptor(t *testing.T) {
+	ordered, reason := journalOrder(-1)
 	if ordered || !strings.Contains(reason, "statfs failed") {
-		t.Fatalf("missing directory: ordered=%v reason %q", ordered, reason)
+		t.Fatalf("bad descriptor: ordered=%v reason %q", ordered, reason)
 	}
+}
+
+// openDirFD opens dir for the test's duration.
+func openDirFD(t *testing.T, dir string) int {
+	t.Helper()
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(fd) })
+	return fd
 }
 
 func TestJournalOrderHere(t *testing.T) {
 	// Whatever the filesystem of the test's temp dir, the answer must be
 	// explained; on ext4 read as root it names the superblock's verdict.
-	ordered, reason := journalOrder(t.TempDir())
+	ordered, reason := journalOrder(openDirFD(t, t.TempDir()))
 	t.Logf("ordered=%v: %s", ordered, reason)
 	if reason == "" {
 		t.Fatal("no reason given")

@@ -13,8 +13,13 @@ const (
 )
 
 // checkKey validates key with the rules every backend shares
-// (remote.CheckKey), and refuses the reserved top-level tmpDirName.
+// (remote.CheckKey), and refuses the reserved top-level tmpDirName. A key
+// that names a path outside the root (absolute, or with a ".."
+// component) also wraps ErrOutsideRoot.
 func checkKey(key string) (isMarker bool, err error) {
+	if escapes(key) {
+		return false, fmt.Errorf("local: key %q: %w: %w", key, ErrOutsideRoot, remote.ErrInvalidKey)
+	}
 	if isMarker, err = remote.CheckKey(key); err != nil {
 		return false, err
 	}
@@ -22,6 +27,22 @@ func checkKey(key string) (isMarker bool, err error) {
 		return false, invalidKey(key, "reserved name "+tmpDirName)
 	}
 	return isMarker, nil
+}
+
+// escapes reports whether key is absolute or has a ".." component.
+func escapes(key string) bool {
+	if strings.HasPrefix(key, "/") {
+		return true
+	}
+	if !strings.Contains(key, "..") {
+		return false
+	}
+	for name := range strings.SplitSeq(key, "/") {
+		if name == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // splitPrefix validates a List prefix and splits it into the directory to

@@ -422,3 +422,15 @@ func TestVersionsNeverRepeat(t *testing.T) {
 		seen[v.Version] = i
 	}
 }
+
+// TestIfMatchInMissingDirectory checks that a conditional replace of an
+// object whose directory does not exist fails without creating it.
+func TestIfMatchInMissingDirectory(t *testing.T) {
+	s, root := newStore(t)
+	if _, err := put(t, s, "no/such/dir/obj", []byte("x"), remote.Condition{IfMatch: "i1-m1-s1"}); !errors.Is(err, remote.ErrPreconditionFailed) {
+		t.Fatalf("IfMatch commit in a missing directory: got %v, want ErrPreconditionFailed", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "no")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the failed commit created directories: %v", err)
+	}
+}

@@ -26,13 +26,14 @@ type keyLocks struct {
 	stripes [lockStripes]sync.Mutex
 }
 
-// openKeyLocks opens (creating if needed) the lock file at path.
-func openKeyLocks(path string) (*keyLocks, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+// openKeyLocks opens (creating if needed) the lock file in the temp
+// directory tmpFD; path names it in messages.
+func openKeyLocks(tmpFD int, path string) (*keyLocks, error) {
+	fd, err := unix.Openat(tmpFD, lockFileName, unix.O_RDWR|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("local: open lock file: %w", err)
+		return nil, fmt.Errorf("local: open lock file %s: %w", path, err)
 	}
-	return &keyLocks{file: f}, nil
+	return &keyLocks{file: os.NewFile(uintptr(fd), path)}, nil
 }
 
 // close releases the lock file.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path/filepath"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -58,45 +57,50 @@ func (u *markerUpload) Abort() error {
 	return nil
 }
 
-// commitMarker makes key's directory exist, subject to cond, and fsyncs
-// the directories whose entries changed.
+// commitMarker makes key's directory exist, subject to cond, and notes
+// the directories whose entries changed for a later fsync.
 func (s *Store) commitMarker(ctx context.Context, key string, cond remote.Condition) (remote.Info, error) {
 	if cond.IfAbsent && cond.IfMatch != "" {
 		return remote.Info{}, opError("commit", key, errContradictoryCondition)
 	}
-	if err := s.ready(ctx); err != nil {
+	if err := s.hold(ctx); err != nil {
 		return remote.Info{}, opError("commit", key, err)
 	}
-	dir := s.path(key)
+	defer s.fds.release()
+	parent, name := splitKey(key)
+	dir := joinRel(parent, name)
 	var toSync []string
+	d, err := s.openDir(parent, pathFlags)
+	if isMissing(err) {
+		d, err = s.makeDirs(parent, pathFlags, &toSync)
+	}
+	if err != nil {
+		return remote.Info{}, commitPathError(key, err)
+	}
+	defer d.close()
 	switch {
 	case cond.IfAbsent:
-		err := unix.Mkdir(dir, 0o700)
-		if errors.Is(err, unix.ENOENT) {
-			if err := makeDirs(s.root, filepath.Dir(dir), &toSync); err != nil {
-				return remote.Info{}, opError("commit", key, err)
-			}
-			err = unix.Mkdir(dir, 0o700)
-		}
+		err := unix.Mkdirat(d.fd, name, 0o700)
 		switch {
 		case errors.Is(err, unix.EEXIST):
 			return remote.Info{}, preconditionFailed("commit", key, "directory exists")
 		case err != nil:
 			return remote.Info{}, opError("commit", key, fmt.Errorf("create directory: %w", err))
 		}
-		toSync = append(toSync, filepath.Dir(dir), dir)
+		toSync = append(toSync, parent, dir)
 	case cond.IfMatch != "":
 		// The marker exists with that version: nothing to write.
-		if err := s.checkVersion("commit", key, true, cond.IfMatch); err != nil {
+		if err := s.checkVersion("commit", key, true, cond.IfMatch, d, name); err != nil {
 			return remote.Info{}, err
 		}
 	default:
-		if err := makeDirs(s.root, dir, &toSync); err != nil {
-			return remote.Info{}, opError("commit", key, err)
+		err := unix.Mkdirat(d.fd, name, 0o700)
+		if err != nil && !errors.Is(err, unix.EEXIST) {
+			return remote.Info{}, opError("commit", key, fmt.Errorf("create directory: %w", err))
 		}
-		toSync = append(toSync, dir)
+		toSync = append(toSync, parent, dir)
 	}
-	st, err := s.lstat(key, true)
+	st, err := s.lstatIn("commit", key, true, d, name)
 	if errors.Is(err, remote.ErrNotFound) {
 		return remote.Info{}, opError("commit", key, fmt.Errorf("a non-directory is in the way: %w", unix.EEXIST))
 	}
@@ -111,9 +115,10 @@ func (s *Store) commitMarker(ctx context.Context, key string, cond remote.Condit
 	return statInfo(key, &st), nil
 }
 
-// deleteMarker removes key's directory, which must be empty.
-func (s *Store) deleteMarker(key string) (removed bool, err error) {
-	err = unix.Rmdir(s.path(key))
+// deleteMarker removes the directory name in d, key's, which must be
+// empty.
+func (s *Store) deleteMarker(key string, d dirFD, name string) (removed bool, err error) {
+	err = unix.Unlinkat(d.fd, name, unix.AT_REMOVEDIR)
 	switch {
 	case err == nil:
 		return true, nil

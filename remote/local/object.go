@@ -19,16 +19,15 @@ func (s *Store) Open(ctx context.Context, key, version string) (remote.Object, e
 	if err != nil {
 		return nil, err
 	}
+	defer s.fds.release()
 	if isMarker {
 		return s.openMarker(key, version)
 	}
-	f, err := os.OpenFile(s.path(key), os.O_RDONLY|unix.O_NOFOLLOW, 0)
+	fd, err := s.openBeneath(key, unix.O_RDONLY)
 	if err != nil {
-		if isMissing(err) {
-			return nil, notFound("open", key, err)
-		}
-		return nil, opError("open", key, err)
+		return nil, resolveError("open", key, err)
 	}
+	f := os.NewFile(uintptr(fd), s.root+"/"+key)
 	var st unix.Stat_t
 	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
 		f.Close()
@@ -56,7 +55,7 @@ const prefetchMax = 8 << 20
 
 // openMarker returns an empty object standing for a directory marker.
 func (s *Store) openMarker(key, version string) (remote.Object, error) {
-	st, err := s.lstat(key, true)
+	st, err := s.lstat("open", key, true)
 	if err != nil {
 		return nil, err
 	}

@@ -10,11 +10,12 @@ import (
 // Space reports the size of the store's filesystem and the bytes still
 // available to it.
 func (s *Store) Space(ctx context.Context) (total, free uint64, err error) {
-	if err := s.ready(ctx); err != nil {
+	if err := s.hold(ctx); err != nil {
 		return 0, 0, fmt.Errorf("local: statfs: %w", err)
 	}
+	defer s.fds.release()
 	var st unix.Statfs_t
-	if err := unix.Statfs(s.root, &st); err != nil {
+	if err := unix.Fstatfs(s.rootFD, &st); err != nil {
 		return 0, 0, fmt.Errorf("local: statfs: %w", err)
 	}
 	unit := uint64(st.Frsize)

@@ -8,31 +8,39 @@ import (
 	"os"
 	"sync"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/sealfs/sealfs/remote"
 )
 
 // Create starts an upload to key. An object's bytes go to a new temp file
-// in root/.sealfs-tmp; a directory marker takes no bytes.
+// in root/.sealfs-tmp; a directory marker takes no bytes. An object's
+// upload keeps the store's descriptors open until it is committed or
+// aborted, even across Close.
 func (s *Store) Create(ctx context.Context, key string) (remote.Upload, error) {
 	isMarker, err := s.begin(ctx, "create", key)
 	if err != nil {
 		return nil, err
 	}
 	if isMarker {
+		s.fds.release()
 		return &markerUpload{store: s, key: key}, nil
 	}
-	f, err := createTemp(s.tmpDir)
+	f, name, err := createTemp(s.tmpFD, s.tmpDir)
 	if err != nil {
+		s.fds.release()
 		return nil, opError("create", key, err)
 	}
-	return &fileUpload{store: s, key: key, file: f}, nil
+	return &fileUpload{store: s, key: key, file: f, name: name}, nil
 }
 
-// fileUpload is an object being written to a temp file.
+// fileUpload is an object being written to a temp file. It holds a
+// reference on the store's descriptors until it is done.
 type fileUpload struct {
 	store *Store
 	key   string
 	file  *os.File // never reassigned; closed when the upload is done
+	name  string   // the temp file's name in the temp directory
 
 	mu   sync.Mutex
 	size int64
@@ -80,7 +88,8 @@ func (u *fileUpload) Commit(ctx context.Context, cond remote.Condition) (remote.
 		return remote.Info{}, opError("commit", u.key, fs.ErrClosed)
 	}
 	u.done = true
-	info, err := u.store.commitFile(ctx, u.key, u.file, cond)
+	defer u.store.fds.release()
+	info, err := u.store.commitFile(ctx, u.key, u.file, u.name, cond)
 	if err != nil {
 		if discardErr := u.discard(); discardErr != nil {
 			u.store.log.Warn("local: remove temp file of failed commit", "key", u.key, "err", discardErr)
@@ -102,13 +111,14 @@ func (u *fileUpload) Abort() error {
 		return nil
 	}
 	u.done = true
+	defer u.store.fds.release()
 	return u.discard()
 }
 
 // discard closes and removes the temp file.
 func (u *fileUpload) discard() error {
 	closeErr := u.file.Close()
-	if err := os.Remove(u.file.Name()); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := unix.Unlinkat(u.store.tmpFD, u.name, 0); err != nil && !errors.Is(err, unix.ENOENT) {
 		return opError("discard upload", u.key, err)
 	}
 	if closeErr != nil {

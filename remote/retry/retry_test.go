@@ -8,6 +8,7 @@ import (
 	"io"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/sealfs/sealfs/remote"
@@ -202,16 +203,26 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestMaxElapsedBoundsRetries runs in a synctest bubble, whose clock
+// moves only while every goroutine waits: the attempts take no time, so
+// the count depends on the backoffs drawn alone, never on how loaded the
+// machine is (at least two: the first backoff is at most 20 ms).
 func TestMaxElapsedBoundsRetries(t *testing.T) {
-	f := newFlaky(t)
-	s := retry.Wrap(f, retry.Policy{Attempts: 1000, BaseDelay: 20 * time.Millisecond, MaxDelay: 20 * time.Millisecond, MaxElapsed: 100 * time.Millisecond})
-	f.inject("stat", 1000)
-	if _, err := s.Stat(context.Background(), "k"); !errors.Is(err, remote.ErrUnavailable) {
-		t.Fatalf("Stat = %v", err)
-	}
-	if n := f.calls["stat"]; n >= 1000 || n < 2 {
-		t.Errorf("%d attempts: MaxElapsed did not stop the retries (or none happened)", n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		f := newFlaky(t)
+		s := retry.Wrap(f, retry.Policy{Attempts: 1000, BaseDelay: 20 * time.Millisecond, MaxDelay: 20 * time.Millisecond, MaxElapsed: 100 * time.Millisecond})
+		f.inject("stat", 1000)
+		start := time.Now()
+		if _, err := s.Stat(context.Background(), "k"); !errors.Is(err, remote.ErrUnavailable) {
+			t.Fatalf("Stat = %v", err)
+		}
+		if elapsed := time.Since(start); elapsed > 100*time.Millisecond {
+			t.Errorf("retried for %v, past MaxElapsed (100ms)", elapsed)
+		}
+		if n := f.calls["stat"]; n >= 1000 || n < 2 {
+			t.Errorf("%d attempts: MaxElapsed did not stop the retries (or none happened)", n)
+		}
+	})
 }
 
 // OnRetry hears of each retried failure by operation name, never by key.

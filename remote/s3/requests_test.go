@@ -2,12 +2,15 @@ package s3
 
 import (
 	"bytes"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sealfs/sealfs/remote"
 )
@@ -16,6 +19,11 @@ import (
 type requestLog struct {
 	mu   sync.Mutex
 	reqs []string
+
+	// lateParts, if set, holds every UploadPart answer this long in the
+	// proxy, and loses it (502) if the server was stopped meanwhile: the
+	// window in which a part is stored but the store has not heard so.
+	lateParts time.Duration
 }
 
 func (l *requestLog) add(r *http.Request) {
@@ -41,6 +49,20 @@ func countingProxy(t *testing.T, m *minioServer, log *requestLog) string {
 		t.Fatal(err)
 	}
 	proxy := httputil.NewSingleHostReverseProxy(target)
+	if log.lateParts > 0 {
+		proxy.ModifyResponse = func(resp *http.Response) error {
+			if !strings.Contains(resp.Request.URL.RawQuery, "x-id=UploadPart") {
+				return nil
+			}
+			time.Sleep(log.lateParts)
+			select {
+			case <-m.exited:
+				return errors.New("the server stopped before answering")
+			default:
+				return nil
+			}
+		}
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		log.add(r)
 		proxy.ServeHTTP(w, r)

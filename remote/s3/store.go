@@ -51,6 +51,11 @@ type Store struct {
 	// Close aborts them.
 	streamsMu sync.Mutex
 	streams   map[*partStream]struct{}
+
+	// partAcked, if not nil, gets a token, without blocking, each time
+	// the upload of a part was acknowledged and recorded: tests wait on
+	// it (see partStream.acked) rather than poll the server or sleep.
+	partAcked chan struct{}
 }
 
 var _ remote.Store = (*Store)(nil)

@@ -155,7 +155,27 @@ func (p *partStream) send(ctx context.Context, i, n int64) error {
 		p.parts = append(p.parts, types.CompletedPart{})
 	}
 	p.parts[i] = part
+	if p.store.partAcked != nil {
+		select {
+		case p.store.partAcked <- struct{}{}:
+		default:
+		}
+	}
 	return nil
+}
+
+// acked returns the number of parts whose upload was acknowledged, and
+// the multipart upload's id (nil before it exists).
+func (p *partStream) acked() (int, *string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, part := range p.parts {
+		if part.ETag != nil {
+			n++
+		}
+	}
+	return n, p.id
 }
 
 // stop halts the pump and waits, within ctx, for the sends under way.
