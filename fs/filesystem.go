@@ -115,6 +115,7 @@ type filesystem struct {
 	spools  *spoolCache // nil without SpoolDir
 	markers *DirMarkers // nil: markers written at mkdir
 	root    *dirNode
+	mounted atomic.Bool // the inode tree below root exists
 	// journal holds acknowledged write-back changes not in the store yet
 	// (always present: a write-through mount replays what one left).
 	journal *journal

@@ -33,10 +33,7 @@ func Mount(mountpoint string, opts Options, mo MountOptions) (*fuse.Server, erro
 	if err := fsys.journal.load(opts.Keyring, opts.Volume); err != nil {
 		return nil, err
 	}
-	if opts.WriteBack != nil {
-		// What an earlier mount left is uploaded while this one serves.
-		opts.WriteBack.start(fsys, 4)
-	} else {
+	if opts.WriteBack == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		if err := fsys.replayJournal(ctx); err != nil {
@@ -78,6 +75,12 @@ func Mount(mountpoint string, opts Options, mo MountOptions) (*fuse.Server, erro
 	})
 	if err != nil {
 		return nil, fmt.Errorf("mounting at %s: %w", mountpoint, err)
+	}
+	fsys.mounted.Store(true)
+	if opts.WriteBack != nil {
+		// What an earlier mount left is uploaded while this one serves
+		// (started once the inode tree exists: uploads update its nodes).
+		opts.WriteBack.start(fsys, 4)
 	}
 	return server, nil
 }

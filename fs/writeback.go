@@ -403,7 +403,7 @@ func (f *filesystem) journalApplied(path string, stage *stagedFile, info remote.
 // nodeAt finds the file node at path and its directory in the inode tree,
 // or nil where the kernel has forgotten them.
 func (f *filesystem) nodeAt(path string) (*fileNode, *dirNode) {
-	if f.root == nil {
+	if !f.mounted.Load() {
 		return nil, nil
 	}
 	dir := f.root
