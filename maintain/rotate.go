@@ -1,0 +1,168 @@
+package maintain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+
+	"github.com/sealfs/sealfs/envelope"
+	"github.com/sealfs/sealfs/remote"
+)
+
+// RotateOptions select what Rotate does.
+type RotateOptions struct {
+	// From, if set, limits the run to objects under this KEK id.
+	From    uint32
+	HasFrom bool
+	// DryRun reads and rewraps headers in memory (so keys are checked) and
+	// reports what would be rewritten, writing nothing.
+	DryRun bool
+	// Attempts bounds how often an object changed by someone else between
+	// its read and its conditional write is read again and retried
+	// (0: 3). After the last, it fails with ErrConcurrentChange.
+	Attempts int
+	// beforeCommit, if set, runs before each conditional write (tests).
+	beforeCommit func(key string)
+}
+
+// Rotate rewraps the data key of every object not under the keyring's
+// current KEK (or only those under From) so that the current KEK wraps it.
+// Only the key slot of the header changes; since stores cannot rewrite a
+// byte range, each object is rewritten as a stream (the new header, then
+// the old body copied through a small buffer) and replaced only if the
+// store still holds the version read (a conditional write): an object a
+// mount rewrote meanwhile is read again and retried, never clobbered. The
+// returned error wraps ErrFailures when objects failed.
+func Rotate(ctx context.Context, o Options, ro RotateOptions) (Report, error) {
+	cur, err := o.Keyring.Current()
+	if err != nil {
+		return Report{}, fmt.Errorf("rotate: %w", err)
+	}
+	target := cur.ID()
+	if ro.Attempts <= 0 {
+		ro.Attempts = 3
+	}
+	if o.JobMemory <= 0 {
+		o.JobMemory = copyBufferSize + envelope.HeaderSize
+	}
+	params := "to=" + strconv.FormatUint(uint64(target), 10)
+	if ro.HasFrom {
+		params += ",from=" + strconv.FormatUint(uint64(ro.From), 10)
+	}
+	if ro.DryRun {
+		// A dry run changes nothing, so its checkpoint must not let a real
+		// run skip objects.
+		params += ",dry-run"
+	}
+	bufs := sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
+	return run(ctx, o, "rotate", params, func(ctx context.Context, info remote.Info) outcome {
+		buf := bufs.Get().(*[]byte)
+		defer bufs.Put(buf)
+		return rotateObject(ctx, o, ro, target, info, *buf)
+	})
+}
+
+func rotateObject(ctx context.Context, o Options, ro RotateOptions, target uint32, info remote.Info, buf []byte) outcome {
+	retries := 0
+	for attempt := range ro.Attempts {
+		obj, err := openObject(ctx, o.Store, info, attempt == 0)
+		if errors.Is(err, remote.ErrNotFound) {
+			return outcome{kind: kindGone}
+		}
+		if err != nil {
+			return outcome{kind: kindFailed, bytes: info.Size, retries: retries, err: err}
+		}
+		out := rewriteObject(ctx, o, ro, target, obj, buf)
+		obj.Close()
+		out.retries = retries
+		if out.kind != kindFailed || !changedUnder(out.err) {
+			return out
+		}
+		if errors.Is(out.err, remote.ErrNotFound) {
+			return outcome{kind: kindGone, retries: retries}
+		}
+		retries++
+	}
+	return outcome{kind: kindFailed, bytes: info.Size, retries: retries,
+		err: fmt.Errorf("%w (%d attempts)", ErrConcurrentChange, ro.Attempts)}
+}
+
+// rewriteObject rewraps one opened object version and replaces it on
+// condition that the store still holds that version.
+func rewriteObject(ctx context.Context, o Options, ro RotateOptions, target uint32, obj remote.Object, buf []byte) outcome {
+	info := obj.Info()
+	out := outcome{bytes: info.Size}
+	fail := func(err error) outcome {
+		out.kind, out.err = kindFailed, err
+		return out
+	}
+	if info.Size < envelope.HeaderSize {
+		return fail(fmt.Errorf("%d bytes, shorter than a header: %w", info.Size, envelope.ErrTruncated))
+	}
+	var hdr [envelope.HeaderSize]byte
+	if _, err := obj.ReadAt(hdr[:], 0); err != nil {
+		return fail(fmt.Errorf("reading the header: %w", err))
+	}
+	kek, err := envelope.ReadKEKID(hdr[:])
+	if err != nil {
+		return fail(err)
+	}
+	out.kek, out.hasKEK = kek, true
+	switch {
+	case kek == target:
+		out.kind = kindCurrent
+		return out
+	case ro.HasFrom && kek != ro.From:
+		out.kind = kindNotSelected
+		return out
+	}
+	newHdr, err := envelope.Rewrap(hdr[:], o.Keyring, envelope.Identity{Volume: o.Volume, Path: info.Key})
+	if err != nil {
+		return fail(err)
+	}
+	if ro.DryRun {
+		out.kind = kindRewrapped
+		return out
+	}
+	if info.Version == "" {
+		return fail(fmt.Errorf("the store gave no version to condition the rewrite on: %w", remote.ErrPreconditionFailed))
+	}
+	up, err := o.Store.Create(ctx, info.Key)
+	if err != nil {
+		return fail(err)
+	}
+	if err := writeRewrapped(up, newHdr, obj, info.Size, buf); err != nil {
+		up.Abort()
+		return fail(err)
+	}
+	if ro.beforeCommit != nil {
+		ro.beforeCommit(info.Key)
+	}
+	if _, err := up.Commit(ctx, remote.Condition{IfMatch: info.Version}); err != nil {
+		up.Abort()
+		return fail(fmt.Errorf("replacing the object: %w", err))
+	}
+	// The object now names the target KEK.
+	out.kind, out.kek = kindRewrapped, target
+	return out
+}
+
+// writeRewrapped streams the new header and the unchanged body of obj
+// (size bytes) into up.
+func writeRewrapped(up remote.Upload, newHdr []byte, obj remote.Object, size int64, buf []byte) error {
+	if _, err := up.Write(newHdr); err != nil {
+		return fmt.Errorf("writing the new header: %w", err)
+	}
+	body := io.NewSectionReader(obj, envelope.HeaderSize, size-envelope.HeaderSize)
+	// Only Write: an io.ReaderFrom on the upload would bypass buf.
+	if _, err := io.CopyBuffer(struct{ io.Writer }{up}, body, buf); err != nil {
+		return fmt.Errorf("copying the body: %w", err)
+	}
+	if up.Size() != size {
+		return fmt.Errorf("rewritten object is %d bytes, the original %d: %w", up.Size(), size, io.ErrShortWrite)
+	}
+	return nil
+}
