@@ -39,6 +39,8 @@ Production:
 			mountCommand(),
 			keygenCommand(),
 			guardCommand(),
+			verifyCommand(),
+			rotateCommand(),
 		},
 		HideHelpCommand: true,
 		ExitErrHandler:  func(*cli.Context, error) {}, // main prints errors once
