@@ -72,6 +72,11 @@ func rotateObject(ctx context.Context, o Options, ro RotateOptions, target uint3
 		if errors.Is(err, remote.ErrNotFound) {
 			return outcome{kind: kindGone}
 		}
+		if errors.Is(err, remote.ErrPreconditionFailed) && attempt+1 < ro.Attempts {
+			// Replaced since the listing: read the current version.
+			retries++
+			continue
+		}
 		if err != nil {
 			return outcome{kind: kindFailed, bytes: info.Size, retries: retries, err: err}
 		}

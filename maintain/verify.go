@@ -36,6 +36,10 @@ func verifyObject(ctx context.Context, o Options, info remote.Info) outcome {
 		if errors.Is(err, remote.ErrNotFound) {
 			return outcome{kind: kindGone}
 		}
+		if errors.Is(err, remote.ErrPreconditionFailed) && attempt+1 < openAttempts {
+			// Replaced since the listing: read the current version.
+			continue
+		}
 		if err != nil {
 			return outcome{kind: kindFailed, bytes: info.Size, err: err}
 		}
