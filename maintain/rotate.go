@@ -46,7 +46,7 @@ func Rotate(ctx context.Context, o Options, ro RotateOptions) (Report, error) {
 		ro.Attempts = 3
 	}
 	if o.JobMemory <= 0 {
-		o.JobMemory = copyBufferSize + envelope.HeaderSize
+		o.JobMemory = readWindow + copyBufferSize
 	}
 	params := "to=" + strconv.FormatUint(uint64(target), 10)
 	if ro.HasFrom {
@@ -57,7 +57,7 @@ func Rotate(ctx context.Context, o Options, ro RotateOptions) (Report, error) {
 		// run skip objects.
 		params += ",dry-run"
 	}
-	bufs := sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
+	bufs := sync.Pool{New: func() any { b := make([]byte, readWindow+copyBufferSize); return &b }}
 	return run(ctx, o, "rotate", params, func(ctx context.Context, info remote.Info) outcome {
 		buf := bufs.Get().(*[]byte)
 		defer bufs.Put(buf)
@@ -80,7 +80,7 @@ func rotateObject(ctx context.Context, o Options, ro RotateOptions, target uint3
 		if err != nil {
 			return outcome{kind: kindFailed, bytes: info.Size, retries: retries, err: err}
 		}
-		out := rewriteObject(ctx, o, ro, target, obj, buf)
+		out := rewriteObject(ctx, o, ro, target, obj, buf[:readWindow], buf[readWindow:])
 		obj.Close()
 		out.retries = retries
 		if out.kind != kindFailed || !changedUnder(out.err) {
@@ -97,8 +97,9 @@ func rotateObject(ctx context.Context, o Options, ro RotateOptions, target uint3
 
 // rewriteObject rewraps one opened object version and replaces it on
 // condition that the store still holds that version.
-func rewriteObject(ctx context.Context, o Options, ro RotateOptions, target uint32, obj remote.Object, buf []byte) outcome {
+func rewriteObject(ctx context.Context, o Options, ro RotateOptions, target uint32, obj remote.Object, window, buf []byte) outcome {
 	info := obj.Info()
+	src := newWindowReader(obj, info.Size, window)
 	out := outcome{bytes: info.Size}
 	fail := func(err error) outcome {
 		out.kind, out.err = kindFailed, err
@@ -108,7 +109,7 @@ func rewriteObject(ctx context.Context, o Options, ro RotateOptions, target uint
 		return fail(fmt.Errorf("%d bytes, shorter than a header: %w", info.Size, envelope.ErrTruncated))
 	}
 	var hdr [envelope.HeaderSize]byte
-	if _, err := obj.ReadAt(hdr[:], 0); err != nil {
+	if _, err := src.ReadAt(hdr[:], 0); err != nil {
 		return fail(fmt.Errorf("reading the header: %w", err))
 	}
 	kek, err := envelope.ReadKEKID(hdr[:])
@@ -139,7 +140,7 @@ func rewriteObject(ctx context.Context, o Options, ro RotateOptions, target uint
 	if err != nil {
 		return fail(err)
 	}
-	if err := writeRewrapped(up, newHdr, obj, info.Size, buf); err != nil {
+	if err := writeRewrapped(up, newHdr, src, info.Size, buf); err != nil {
 		up.Abort()
 		return fail(err)
 	}
@@ -157,7 +158,7 @@ func rewriteObject(ctx context.Context, o Options, ro RotateOptions, target uint
 
 // writeRewrapped streams the new header and the unchanged body of obj
 // (size bytes) into up.
-func writeRewrapped(up remote.Upload, newHdr []byte, obj remote.Object, size int64, buf []byte) error {
+func writeRewrapped(up remote.Upload, newHdr []byte, obj io.ReaderAt, size int64, buf []byte) error {
 	if _, err := up.Write(newHdr); err != nil {
 		return fmt.Errorf("writing the new header: %w", err)
 	}

@@ -24,16 +24,16 @@ import (
 // and S3 (MinIO on loopback), as fs/stores_test.go opens them.
 var storeKinds = []struct {
 	name string
-	open func(t *testing.T) remote.Store
+	open func(t testing.TB) remote.Store
 }{
-	{"local", func(t *testing.T) remote.Store {
+	{"local", func(t testing.TB) remote.Store {
 		s, err := local.New(t.TempDir(), local.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return retry.Wrap(s, retry.Policy{})
 	}},
-	{"s3", func(t *testing.T) remote.Store {
+	{"s3", func(t testing.TB) remote.Store {
 		m := testenv.StartMinIO(t)
 		spool := t.TempDir()
 		s, err := s3.New(context.Background(), s3.Config{Bucket: "sealfs", Prefix: "vol", Endpoint: m.Endpoint,
@@ -65,7 +65,7 @@ var testVolume = [16]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
 // keys holds KEK material by id; ring builds keyrings from it.
 type keys map[uint32][]byte
 
-func newKeys(t *testing.T, ids ...uint32) keys {
+func newKeys(t testing.TB, ids ...uint32) keys {
 	k := keys{}
 	for _, id := range ids {
 		b, err := keyring.GenerateKey()
@@ -78,7 +78,7 @@ func newKeys(t *testing.T, ids ...uint32) keys {
 }
 
 // ring returns a keyring with the given states (the KEKs get copies).
-func (k keys) ring(t *testing.T, states map[uint32]keyring.State) *keyring.Keyring {
+func (k keys) ring(t testing.TB, states map[uint32]keyring.State) *keyring.Keyring {
 	t.Helper()
 	var keks []*keyring.KEK
 	for id, st := range states {
@@ -97,14 +97,20 @@ func (k keys) ring(t *testing.T, states map[uint32]keyring.State) *keyring.Keyri
 }
 
 // put seals plain as the object key under ring's current KEK.
-func put(t *testing.T, store remote.Store, ring *keyring.Keyring, key string, plain []byte) {
+func put(t testing.TB, store remote.Store, ring *keyring.Keyring, key string, plain []byte) {
+	t.Helper()
+	putChunk(t, store, ring, key, plain, testChunk)
+}
+
+// putChunk is put with another chunk size.
+func putChunk(t testing.TB, store remote.Store, ring *keyring.Keyring, key string, plain []byte, chunk int) {
 	t.Helper()
 	ctx := context.Background()
 	up, err := store.Create(ctx, key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := envelope.NewWriter(up, ring, envelope.Identity{Volume: testVolume, Path: key}, envelope.WriterOptions{ChunkSize: testChunk})
+	w, err := envelope.NewWriter(up, ring, envelope.Identity{Volume: testVolume, Path: key}, envelope.WriterOptions{ChunkSize: chunk})
 	if err != nil {
 		t.Fatal(err)
 	}

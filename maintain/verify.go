@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/sealfs/sealfs/envelope"
 	"github.com/sealfs/sealfs/remote"
@@ -19,15 +20,18 @@ const openAttempts = 3
 // (the report names them), or says why the run stopped.
 func Verify(ctx context.Context, o Options) (Report, error) {
 	if o.JobMemory <= 0 {
-		// Reader.Verify's scratch: two chunks and a tag.
-		o.JobMemory = int64(2*o.ChunkSize) + 64<<10
+		// The read window, and Reader.Verify's scratch: two chunks and a tag.
+		o.JobMemory = readWindow + int64(2*o.ChunkSize) + 64<<10
 	}
+	windows := sync.Pool{New: func() any { b := make([]byte, readWindow); return &b }}
 	return run(ctx, o, "verify", "", func(ctx context.Context, info remote.Info) outcome {
-		return verifyObject(ctx, o, info)
+		buf := windows.Get().(*[]byte)
+		defer windows.Put(buf)
+		return verifyObject(ctx, o, info, *buf)
 	})
 }
 
-func verifyObject(ctx context.Context, o Options, info remote.Info) outcome {
+func verifyObject(ctx context.Context, o Options, info remote.Info, window []byte) outcome {
 	var out outcome
 	for attempt := range openAttempts {
 		// The first attempt reads the version listed; if it has been
@@ -43,7 +47,7 @@ func verifyObject(ctx context.Context, o Options, info remote.Info) outcome {
 		if err != nil {
 			return outcome{kind: kindFailed, bytes: info.Size, err: err}
 		}
-		out = verifyOpened(ctx, o, obj)
+		out = verifyOpened(ctx, o, obj, window)
 		obj.Close()
 		if out.kind != kindFailed || !changedUnder(out.err) {
 			return out
@@ -56,8 +60,9 @@ func verifyObject(ctx context.Context, o Options, info remote.Info) outcome {
 }
 
 // verifyOpened verifies one opened object version.
-func verifyOpened(ctx context.Context, o Options, obj remote.Object) outcome {
+func verifyOpened(ctx context.Context, o Options, obj remote.Object, window []byte) outcome {
 	info := obj.Info()
+	src := newWindowReader(obj, info.Size, window)
 	out := outcome{bytes: info.Size}
 	fail := func(err error) outcome {
 		out.kind, out.err = kindFailed, err
@@ -68,14 +73,14 @@ func verifyOpened(ctx context.Context, o Options, obj remote.Object) outcome {
 	}
 	if info.Size >= envelope.HeaderSize {
 		var hdr [envelope.HeaderSize]byte
-		if _, err := obj.ReadAt(hdr[:], 0); err != nil {
+		if _, err := src.ReadAt(hdr[:], 0); err != nil {
 			return fail(fmt.Errorf("reading the header: %w", err))
 		}
 		if id, err := envelope.ReadKEKID(hdr[:]); err == nil {
 			out.kek, out.hasKEK = id, true
 		}
 	}
-	r, err := envelope.Open(obj, info.Size, o.Keyring, envelope.Identity{Volume: o.Volume, Path: info.Key})
+	r, err := envelope.Open(src, info.Size, o.Keyring, envelope.Identity{Volume: o.Volume, Path: info.Key})
 	if err != nil {
 		return fail(err)
 	}

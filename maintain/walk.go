@@ -62,7 +62,7 @@ func (o *Options) jobs() int {
 	if o.MemoryBudget > 0 {
 		per := o.JobMemory
 		if per <= 0 {
-			per = int64(2*o.ChunkSize) + copyBufferSize
+			per = readWindow + int64(2*o.ChunkSize) + copyBufferSize
 		}
 		n = min(n, max(1, int(o.MemoryBudget/per)))
 	}
