@@ -45,7 +45,7 @@ func TestPrintReport(t *testing.T) {
 		notWant  []string
 	}{
 		{"verify", "verify", false,
-			[]string{`resumed after "ab/cd"`, "verify: 3 objects, 3.0 MiB, 1 failed", "FAILED ab/x: chunk 2 tampered"},
+			[]string{`resumed after "ab/cd"`, "verify: 3 objects, 3.0 MiB, 1 failed; this run: 2 objects in 2s (1 objects/s, 1.0 MiB/s)", "FAILED ab/x: chunk 2 tampered"},
 			[]string{"kek 2:", "rewrapped"}},
 		{"verify --kek-usage", "verify", true,
 			[]string{"kek 2: 2 objects, 2.0 MiB\nkek 7: 1 objects, 1.0 MiB\n"}, nil},
@@ -55,7 +55,7 @@ func TestPrintReport(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var b bytes.Buffer
-			printReport(&b, tt.op, rep, 2*time.Second, tt.kekUsage)
+			printReport(&b, tt.op, rep, runStats{took: 2 * time.Second, objects: 2, bytes: 2 << 20}, tt.kekUsage)
 			for _, w := range tt.want {
 				if !strings.Contains(b.String(), w) {
 					t.Errorf("missing %q in:\n%s", w, b.String())

@@ -64,19 +64,27 @@ func runMaintenance(ctx context.Context, c *cli.Context, op string, recordKeys b
 	start := time.Now()
 	rep, err := fn(ctx, o)
 	prog.Close()
-	printReport(out, op, rep, time.Since(start), c.Bool("kek-usage") || op == "rotate")
+	printReport(out, op, rep, runStats{took: time.Since(start), objects: prog.done.Load(), bytes: prog.doneBytes.Load()},
+		c.Bool("kek-usage") || op == "rotate")
 	return err
 }
 
+// runStats is what this run did (a report resumed from a checkpoint also
+// counts what earlier runs did).
+type runStats struct {
+	took           time.Duration
+	objects, bytes int64
+}
+
 // printReport prints a run's summary.
-func printReport(w io.Writer, op string, r maintain.Report, took time.Duration, kekUsage bool) {
+func printReport(w io.Writer, op string, r maintain.Report, run runStats, kekUsage bool) {
 	if r.ResumedAfter != "" {
 		fmt.Fprintf(w, "%s: resumed after %q (counts include the earlier runs)\n", op, r.ResumedAfter)
 	}
-	secs := max(took.Seconds(), 1e-3)
-	fmt.Fprintf(w, "%s: %d objects, %s, %d failed, %s (this run: %.0f objects/s, %s/s)\n",
-		op, r.Objects, humanBytes(r.Bytes), len(r.Failures), took.Round(time.Millisecond),
-		float64(r.Objects)/secs, humanBytes(int64(float64(r.Bytes)/secs)))
+	secs := max(run.took.Seconds(), 1e-3)
+	fmt.Fprintf(w, "%s: %d objects, %s, %d failed; this run: %d objects in %s (%.0f objects/s, %s/s)\n",
+		op, r.Objects, humanBytes(r.Bytes), len(r.Failures), run.objects, run.took.Round(time.Millisecond),
+		float64(run.objects)/secs, humanBytes(int64(float64(run.bytes)/secs)))
 	if op == "rotate" {
 		fmt.Fprintf(w, "rotate: %d rewrapped (%s), %d already current, %d under other keys, %d retried after a concurrent change\n",
 			r.Rewrapped, humanBytes(r.RewrappedBytes), r.Current, r.NotSelected, r.Retries)
