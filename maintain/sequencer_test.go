@@ -178,3 +178,24 @@ func TestIsObjectKey(t *testing.T) {
 		}
 	}
 }
+
+func TestJobsUnderMemoryBudget(t *testing.T) {
+	tests := []struct {
+		name string
+		o    Options
+		want int
+	}{
+		{"no budget", Options{Jobs: 8, JobMemory: 1 << 20}, 8},
+		{"budget fits all", Options{Jobs: 4, MemoryBudget: 64 << 20, JobMemory: 1 << 20}, 4},
+		{"budget lowers jobs", Options{Jobs: 16, MemoryBudget: 5 << 20, JobMemory: 1 << 20}, 5},
+		{"at least one", Options{Jobs: 4, MemoryBudget: 1, JobMemory: 1 << 20}, 1},
+		{"estimate from chunk size", Options{Jobs: 16, MemoryBudget: 4 * (readWindow + 2*65536 + copyBufferSize), ChunkSize: 65536}, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.o.jobs(); got != tt.want {
+				t.Errorf("jobs() = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}

@@ -46,6 +46,7 @@ type maintenance struct {
 	logger *slog.Logger
 	ring   *keyring.Keyring
 	store  remote.Store
+	kind   string // the store's kind: local, s3, gcs, azure
 	vol    fs.Volume
 	closer []func()
 }
@@ -109,7 +110,7 @@ func openMaintenance(ctx context.Context, c *cli.Context, op string, recordKeys 
 		return nil, fmt.Errorf("state dir: %w", err)
 	}
 
-	m := &maintenance{cfg: cfg}
+	m := &maintenance{cfg: cfg, kind: spec.Kind}
 	defer func() {
 		if err != nil {
 			m.Close()
@@ -196,7 +197,13 @@ func (m *maintenance) options(c *cli.Context, op string) (maintain.Options, erro
 	if jobs < 1 {
 		return maintain.Options{}, fmt.Errorf("%s: --jobs must be at least 1", op)
 	}
+	var jobMemory int64 // 0: maintain's estimate
+	if op == "rotate" && m.kind != "local" {
+		// A cloud SDK may hold a part or block of each upload in memory.
+		jobMemory = cloudCommitBuffer + 2<<20
+	}
 	return maintain.Options{
+		JobMemory:    jobMemory,
 		Store:        m.store,
 		Keyring:      m.ring,
 		Volume:       m.vol.ID,
