@@ -20,6 +20,14 @@ type RotateOptions struct {
 	// DryRun reads and rewraps headers in memory (so keys are checked) and
 	// reports what would be rewritten, writing nothing.
 	DryRun bool
+	// Reencrypt seals every selected object again under a fresh data key
+	// and body salt (after a compromise: rewrapping keeps the old data key,
+	// which whoever had the old KEK may know). Objects already under the
+	// current KEK are re-encrypted too, since an earlier rotate may have
+	// rewrapped a compromised data key; use From to limit the run. Each
+	// object is decrypted and authenticated in full on the way, so a
+	// damaged object is reported and left as it is.
+	Reencrypt bool
 	// Attempts bounds how often an object changed by someone else between
 	// its read and its conditional write is read again and retried
 	// (0: 3). After the last, it fails with ErrConcurrentChange.
@@ -51,6 +59,9 @@ func Rotate(ctx context.Context, o Options, ro RotateOptions) (Report, error) {
 	params := "to=" + strconv.FormatUint(uint64(target), 10)
 	if ro.HasFrom {
 		params += ",from=" + strconv.FormatUint(uint64(ro.From), 10)
+	}
+	if ro.Reencrypt {
+		params += ",reencrypt"
 	}
 	if ro.DryRun {
 		// A dry run changes nothing, so its checkpoint must not let a real
@@ -118,16 +129,28 @@ func rewriteObject(ctx context.Context, o Options, ro RotateOptions, target uint
 	}
 	out.kek, out.hasKEK = kek, true
 	switch {
-	case kek == target:
-		out.kind = kindCurrent
-		return out
 	case ro.HasFrom && kek != ro.From:
 		out.kind = kindNotSelected
 		return out
+	case kek == target && !ro.Reencrypt:
+		out.kind = kindCurrent
+		return out
 	}
-	newHdr, err := envelope.Rewrap(hdr[:], o.Keyring, envelope.Identity{Volume: o.Volume, Path: info.Key})
-	if err != nil {
-		return fail(err)
+	id := envelope.Identity{Volume: o.Volume, Path: info.Key}
+	var write func(up remote.Upload) error
+	if ro.Reencrypt {
+		r, err := envelope.Open(src, info.Size, o.Keyring, id)
+		if err != nil {
+			return fail(err)
+		}
+		defer r.Close()
+		write = func(up remote.Upload) error { return writeReencrypted(up, r, o, id, buf) }
+	} else {
+		newHdr, err := envelope.Rewrap(hdr[:], o.Keyring, id)
+		if err != nil {
+			return fail(err)
+		}
+		write = func(up remote.Upload) error { return writeRewrapped(up, newHdr, src, info.Size, buf) }
 	}
 	if ro.DryRun {
 		out.kind = kindRewrapped
@@ -140,7 +163,7 @@ func rewriteObject(ctx context.Context, o Options, ro RotateOptions, target uint
 	if err != nil {
 		return fail(err)
 	}
-	if err := writeRewrapped(up, newHdr, src, info.Size, buf); err != nil {
+	if err := write(up); err != nil {
 		up.Abort()
 		return fail(err)
 	}
@@ -169,6 +192,29 @@ func writeRewrapped(up remote.Upload, newHdr []byte, obj io.ReaderAt, size int64
 	}
 	if up.Size() != size {
 		return fmt.Errorf("rewritten object is %d bytes, the original %d: %w", up.Size(), size, io.ErrShortWrite)
+	}
+	return nil
+}
+
+// writeReencrypted seals the plaintext of r again into up under a fresh
+// data key and body salt, wrapped by the current KEK, reading and
+// authenticating r chunk by chunk through buf.
+func writeReencrypted(up remote.Upload, r *envelope.Reader, o Options, id envelope.Identity, buf []byte) error {
+	chunk := o.ChunkSize
+	if chunk == 0 {
+		chunk = r.ChunkSize()
+	}
+	w, err := envelope.NewWriter(up, o.Keyring, id, envelope.WriterOptions{ChunkSize: chunk})
+	if err != nil {
+		return err
+	}
+	defer clear(buf) // it held plaintext
+	if _, err := io.CopyBuffer(struct{ io.Writer }{w}, io.NewSectionReader(r, 0, r.Size()), buf); err != nil {
+		w.Close()
+		return fmt.Errorf("re-encrypting: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("re-encrypting: %w", err)
 	}
 	return nil
 }

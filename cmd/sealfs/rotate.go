@@ -25,8 +25,11 @@ and retried, never clobbered. Safe to run while the store is mounted.
 
 Before: every mount knows the new key (decrypt-only, then current). After:
 run sealfs verify --kek-usage, and retire the old key once it counts zero
-objects. Rewrapping does not help against a compromised key (see
-docs/keys.md); --reencrypt is not available yet.
+objects. Rewrapping does not help against a compromised key: whoever had it
+may have kept the data keys it wrapped. --reencrypt then decrypts every
+object (or every one under --from ID, current ones included) and seals it
+again under a fresh data key; it reads and writes all the data (see
+docs/keys.md).
 
 A checkpoint in the state dir lets an interrupted run resume; --restart
 starts over. Exit status: 0 when every object is done, 1 when any failed
@@ -36,11 +39,12 @@ or the run could not finish.
 		Flags: append(maintainFlags(),
 			&cli.UintFlag{Name: "from", Usage: "only rewrap objects under this KEK `ID`"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "check and count what would be rewrapped; write nothing"},
+			&cli.BoolFlag{Name: "reencrypt", Usage: "after a compromise: seal every object (or every one under --from) again under a fresh data key, not just rewrap it"},
 		),
 		Action: func(c *cli.Context) error {
 			ctx, stop := signal.NotifyContext(c.Context, syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			ro := maintain.RotateOptions{DryRun: c.Bool("dry-run")}
+			ro := maintain.RotateOptions{DryRun: c.Bool("dry-run"), Reencrypt: c.Bool("reencrypt")}
 			if c.IsSet("from") {
 				ro.From, ro.HasFrom = uint32(c.Uint("from")), true
 			}
