@@ -55,8 +55,10 @@ func BenchmarkRotate(b *testing.B) {
 	for _, tc := range []struct {
 		name          string
 		kind, n, size int
-	}{{"local/400x512KiB", 0, 400, 512 << 10}, {"local/1x200MiB", 0, 1, 200 << 20},
-		{"s3/400x512KiB", 1, 400, 512 << 10}, {"s3/1x200MiB", 1, 1, 200 << 20}} {
+		reencrypt     bool
+	}{{"local/400x512KiB", 0, 400, 512 << 10, false}, {"local/1x200MiB", 0, 1, 200 << 20, false},
+		{"s3/400x512KiB", 1, 400, 512 << 10, false}, {"s3/1x200MiB", 1, 1, 200 << 20, false},
+		{"reencrypt/local/400x512KiB", 0, 400, 512 << 10, true}} {
 		b.Run(tc.name, func(b *testing.B) {
 			k := newKeys(b, 1, 2)
 			store := benchStore(b, tc.kind, k, tc.n, tc.size)
@@ -68,7 +70,7 @@ func BenchmarkRotate(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				var err error
-				rep, err = Rotate(context.Background(), Options{Store: store, Keyring: rings[i%2], Volume: testVolume, ChunkSize: benchChunk}, RotateOptions{})
+				rep, err = Rotate(context.Background(), Options{Store: store, Keyring: rings[i%2], Volume: testVolume, ChunkSize: benchChunk}, RotateOptions{Reencrypt: tc.reencrypt})
 				if err != nil || rep.Rewrapped != int64(tc.n) {
 					b.Fatal(err, rep)
 				}
