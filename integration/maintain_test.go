@@ -160,7 +160,7 @@ func runbook(t *testing.T, dir string, rs runbookStore) {
 	restore := rs.flipByte(t, "01/01/instance-013")
 	out, err = sealfs(t, env, "verify", "--key", k1, "--key-id", "1", "--state-dir", vstate, store)
 	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() == 0 || !strings.Contains(out, "FAILED 01/01/instance-013") || !strings.Contains(out, "1 failed") {
+	if !errors.As(err, &exit) || exit.ExitCode() == 0 || !strings.Contains(out, "FAILED 01/01/instance-013") || !strings.Contains(out, "verify: 1 failed: tampered") {
 		t.Fatalf("verify with a flipped byte: %v\n%s", err, out)
 	}
 	restore()

@@ -4,6 +4,10 @@ import (
 	"errors"
 	"maps"
 	"slices"
+
+	"github.com/sealfs/sealfs/envelope"
+	"github.com/sealfs/sealfs/keyring"
+	"github.com/sealfs/sealfs/remote"
 )
 
 // Errors a run reports for single objects (in Failure.Err) or returns.
@@ -49,6 +53,8 @@ type outcome struct {
 type Failure struct {
 	// Key is the object's key (its logical path).
 	Key string `json:"key"`
+	// Problem is the kind of failure (see Problem), for counts.
+	Problem string `json:"problem"`
 	// Reason is Err's text (kept in checkpoints, where Err is lost).
 	Reason string `json:"reason"`
 	// Err is the error, for errors.Is; nil in a report read back from a
@@ -113,7 +119,7 @@ func (r *Report) fold(key string, out outcome) {
 	}
 	switch out.kind {
 	case kindFailed:
-		r.Failures = append(r.Failures, Failure{Key: key, Reason: out.err.Error(), Err: out.err})
+		r.Failures = append(r.Failures, Failure{Key: key, Problem: Problem(out.err), Reason: out.err.Error(), Err: out.err})
 	case kindRewrapped:
 		r.Rewrapped++
 		r.RewrappedBytes += out.bytes
@@ -130,4 +136,34 @@ func (r *Report) clone() Report {
 	c.Failures = slices.Clone(r.Failures)
 	c.KEKUsage = maps.Clone(r.KEKUsage)
 	return c
+}
+
+// Problem names the kind of an object's failure, for the counts in a
+// summary: tampered, truncated, extended, swapped, wrong key, unknown
+// KEK, revoked KEK, not a sealfs object, malformed, chunk size, changed
+// concurrently, or store error.
+func Problem(err error) string {
+	for _, p := range []struct {
+		err  error
+		name string
+	}{
+		{envelope.ErrChunkTampered, "tampered"},
+		{envelope.ErrHeaderTampered, "tampered"},
+		{envelope.ErrTruncated, "truncated"},
+		{envelope.ErrTrailingData, "extended"},
+		{envelope.ErrIdentityMismatch, "swapped (sealed for another path or volume)"},
+		{envelope.ErrWrongKey, "wrong key"},
+		{keyring.ErrUnknownKEK, "unknown KEK"},
+		{keyring.ErrRevokedKEK, "revoked KEK"},
+		{envelope.ErrNotSealfs, "not a sealfs object"},
+		{ErrChunkSize, "chunk size"},
+		{envelope.ErrIntegrity, "malformed"},
+		{ErrConcurrentChange, "changed concurrently"},
+		{remote.ErrPreconditionFailed, "changed concurrently"},
+	} {
+		if errors.Is(err, p.err) {
+			return p.name
+		}
+	}
+	return "store error"
 }

@@ -2,9 +2,14 @@ package maintain
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/sealfs/sealfs/envelope"
+	"github.com/sealfs/sealfs/keyring"
+	"github.com/sealfs/sealfs/remote"
 )
 
 // The sequencer folds outcomes in List order whatever order they finish
@@ -197,5 +202,31 @@ func TestJobsUnderMemoryBudget(t *testing.T) {
 				t.Errorf("jobs() = %d, want %d", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestProblem(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("x: %w", envelope.ErrChunkTampered), "tampered"},
+		{envelope.ErrHeaderTampered, "tampered"},
+		{envelope.ErrTruncated, "truncated"},
+		{envelope.ErrTrailingData, "extended"},
+		{envelope.ErrIdentityMismatch, "swapped (sealed for another path or volume)"},
+		{envelope.ErrWrongKey, "wrong key"},
+		{fmt.Errorf("x: %w", keyring.ErrUnknownKEK), "unknown KEK"},
+		{keyring.ErrRevokedKEK, "revoked KEK"},
+		{envelope.ErrNotSealfs, "not a sealfs object"},
+		{envelope.ErrOutOfRange, "malformed"},
+		{fmt.Errorf("%w: 4096", ErrChunkSize), "chunk size"},
+		{ErrConcurrentChange, "changed concurrently"},
+		{remote.ErrUnavailable, "store error"},
+	}
+	for _, tt := range tests {
+		if got := Problem(tt.err); got != tt.want {
+			t.Errorf("Problem(%v) = %q, want %q", tt.err, got, tt.want)
+		}
 	}
 }

@@ -217,7 +217,8 @@ func TestVerify(t *testing.T) {
 		if !errors.Is(err, ErrFailures) {
 			t.Fatalf("verify after a flipped byte: %v", err)
 		}
-		if len(rep.Failures) != 1 || rep.Failures[0].Key != "01/obj-005" || !errors.Is(rep.Failures[0].Err, envelope.ErrIntegrity) {
+		if len(rep.Failures) != 1 || rep.Failures[0].Key != "01/obj-005" || !errors.Is(rep.Failures[0].Err, envelope.ErrIntegrity) ||
+			rep.Failures[0].Problem != "tampered" {
 			t.Fatalf("failures %+v", rep.Failures)
 		}
 		if rep.Objects != int64(len(files)) {
@@ -234,18 +235,20 @@ func TestVerifyUnknownAndRevokedKEK(t *testing.T) {
 	put(t, store, k.ring(t, map[uint32]keyring.State{1: keyring.Current}), "a", []byte("one"))
 	put(t, store, k.ring(t, map[uint32]keyring.State{2: keyring.Current}), "b", []byte("two"))
 	tests := []struct {
-		name  string
-		ring  *keyring.Keyring
-		want  error
-		wantB string
+		name    string
+		ring    *keyring.Keyring
+		want    error
+		wantB   string
+		problem string
 	}{
-		{"unknown", k.ring(t, map[uint32]keyring.State{1: keyring.Current}), keyring.ErrUnknownKEK, "b"},
-		{"revoked", k.ring(t, map[uint32]keyring.State{1: keyring.Current, 2: keyring.Revoked}), keyring.ErrRevokedKEK, "b"},
+		{"unknown", k.ring(t, map[uint32]keyring.State{1: keyring.Current}), keyring.ErrUnknownKEK, "b", "unknown KEK"},
+		{"revoked", k.ring(t, map[uint32]keyring.State{1: keyring.Current, 2: keyring.Revoked}), keyring.ErrRevokedKEK, "b", "revoked KEK"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rep, err := Verify(context.Background(), options(store, tt.ring, ""))
-			if !errors.Is(err, ErrFailures) || len(rep.Failures) != 1 || rep.Failures[0].Key != tt.wantB || !errors.Is(rep.Failures[0].Err, tt.want) {
+			if !errors.Is(err, ErrFailures) || len(rep.Failures) != 1 || rep.Failures[0].Key != tt.wantB || !errors.Is(rep.Failures[0].Err, tt.want) ||
+				rep.Failures[0].Problem != tt.problem {
 				t.Fatalf("err %v failures %+v", err, rep.Failures)
 			}
 			if rep.KEKUsage[1].Objects != 1 || rep.KEKUsage[2].Objects != 1 {

@@ -33,7 +33,7 @@ func TestHumanBytes(t *testing.T) {
 func TestPrintReport(t *testing.T) {
 	rep := maintain.Report{
 		Objects: 3, Bytes: 3 << 20, ResumedAfter: "ab/cd",
-		Failures:  []maintain.Failure{{Key: "ab/x", Reason: "chunk 2 tampered"}},
+		Failures:  []maintain.Failure{{Key: "ab/x", Problem: "tampered", Reason: "chunk 2 tampered"}},
 		KEKUsage:  map[uint32]maintain.KEKCount{7: {Objects: 1, Bytes: 1 << 20}, 2: {Objects: 2, Bytes: 2 << 20}},
 		Rewrapped: 2, RewrappedBytes: 2 << 20, Current: 1, Retries: 1,
 	}
@@ -45,7 +45,7 @@ func TestPrintReport(t *testing.T) {
 		notWant  []string
 	}{
 		{"verify", "verify", false,
-			[]string{`resumed after "ab/cd"`, "verify: 3 objects, 3.0 MiB, 1 failed; this run: 2 objects in 2s (1 objects/s, 1.0 MiB/s)", "FAILED ab/x: chunk 2 tampered"},
+			[]string{`resumed after "ab/cd"`, "verify: 3 objects, 3.0 MiB, 1 failed; this run: 2 objects in 2s (1 objects/s, 1.0 MiB/s)", "verify: 1 failed: tampered\n", "FAILED ab/x: chunk 2 tampered"},
 			[]string{"kek 2:", "rewrapped"}},
 		{"verify --kek-usage", "verify", true,
 			[]string{"kek 2: 2 objects, 2.0 MiB\nkek 7: 1 objects, 1.0 MiB\n"}, nil},

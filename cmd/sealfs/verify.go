@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"slices"
@@ -102,6 +103,14 @@ func printReport(w io.Writer, op string, r maintain.Report, run runStats, kekUsa
 			u := r.KEKUsage[id]
 			fmt.Fprintf(w, "kek %d: %d objects, %s\n", id, u.Objects, humanBytes(u.Bytes))
 		}
+	}
+	problems := map[string]int{}
+	for _, f := range r.Failures {
+		problems[f.Problem]++
+	}
+	names := slices.Sorted(maps.Keys(problems))
+	for _, p := range names {
+		fmt.Fprintf(w, "%s: %d failed: %s\n", op, problems[p], p)
 	}
 	for _, f := range r.Failures {
 		fmt.Fprintf(w, "FAILED %s: %s\n", f.Key, f.Reason)
