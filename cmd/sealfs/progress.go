@@ -50,7 +50,6 @@ func (p *progress) Start(objects, bytes int64) {
 			progressbar.OptionThrottle(200*time.Millisecond),
 			progressbar.OptionSetDescription(p.counts()),
 			progressbar.OptionFullWidth(),
-			progressbar.OptionOnCompletion(func() { fmt.Fprintln(p.w) }),
 		)
 	}
 	p.wg.Go(p.loop)
@@ -123,6 +122,7 @@ func (p *progress) Close() {
 	} else {
 		p.bar.Describe(p.counts())
 		p.bar.Finish()
+		fmt.Fprintln(p.w) // the summary starts on a line of its own
 	}
 }
 
