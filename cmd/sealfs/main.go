@@ -43,6 +43,8 @@ Production:
 			guardCommand(),
 			versionCommand(),
 			statusCommand(),
+			verifyCommand(),
+			rotateCommand(),
 		},
 		// Reached only when the first argument names no command.
 		Action: func(c *cli.Context) error {

@@ -1,0 +1,169 @@
+package maintain
+
+import (
+	"errors"
+	"maps"
+	"slices"
+
+	"github.com/sealfs/sealfs/envelope"
+	"github.com/sealfs/sealfs/keyring"
+	"github.com/sealfs/sealfs/remote"
+)
+
+// Errors a run reports for single objects (in Failure.Err) or returns.
+// Test with errors.Is.
+var (
+	// ErrChunkSize means an object was sealed with another chunk size than
+	// the volume's: a mount refuses it at open.
+	ErrChunkSize = errors.New("object chunk size differs from the volume's")
+	// ErrConcurrentChange means an object kept changing between its read
+	// and its conditional rewrite, every attempt: it was left as it is.
+	ErrConcurrentChange = errors.New("object changed during every rewrite attempt; left untouched")
+	// ErrFailures is returned (wrapped) when a run finished but some
+	// objects failed: the caller exits non-zero.
+	ErrFailures = errors.New("objects failed")
+	// ErrBadCheckpoint means the checkpoint file is unreadable; remove it
+	// or pass Restart.
+	ErrBadCheckpoint = errors.New("checkpoint file unreadable")
+)
+
+// What happened to one object.
+type outcomeKind int
+
+const (
+	kindVerified    outcomeKind = iota // verify: authenticated in full
+	kindFailed                         // the object failed; err says why
+	kindGone                           // deleted since it was listed: nothing to do
+	kindRewrapped                      // rotate: rewrapped (or would be, in a dry run)
+	kindCurrent                        // rotate: already under the current KEK
+	kindNotSelected                    // rotate: under another KEK than --from
+)
+
+// outcome is the result of one object.
+type outcome struct {
+	kind    outcomeKind
+	bytes   int64 // the object's size in the store
+	kek     uint32
+	hasKEK  bool // kek was read from the header
+	retries int  // rotate: conditional writes lost to a concurrent change
+	err     error
+}
+
+// Failure names an object that failed and why.
+type Failure struct {
+	// Key is the object's key (its logical path).
+	Key string `json:"key"`
+	// Problem is the kind of failure (see Problem), for counts.
+	Problem string `json:"problem"`
+	// Reason is Err's text (kept in checkpoints, where Err is lost).
+	Reason string `json:"reason"`
+	// Err is the error, for errors.Is; nil in a report read back from a
+	// checkpoint.
+	Err error `json:"-"`
+}
+
+// KEKCount counts the objects whose data key one KEK wraps.
+type KEKCount struct {
+	// Objects is the number of objects.
+	Objects int64 `json:"objects"`
+	// Bytes is their size in the store.
+	Bytes int64 `json:"bytes"`
+}
+
+// Report sums up a run. A resumed run's report includes what the
+// interrupted runs before it did (it is kept in the checkpoint).
+type Report struct {
+	// Objects counts the objects examined; Bytes their size in the store.
+	Objects int64 `json:"objects"`
+	Bytes   int64 `json:"bytes"`
+	// Failures lists the objects that failed, in List order.
+	Failures []Failure `json:"failures,omitempty"`
+	// KEKUsage counts objects per KEK id, from their headers (objects
+	// whose header is unreadable are not counted).
+	KEKUsage map[uint32]KEKCount `json:"kek_usage,omitempty"`
+	// Gone counts objects deleted between the listing and their turn.
+	Gone int64 `json:"gone,omitempty"`
+	// Rewrapped counts objects rewrapped (or that would be, in a dry
+	// run), RewrappedBytes their size: what was read and written again.
+	Rewrapped      int64 `json:"rewrapped,omitempty"`
+	RewrappedBytes int64 `json:"rewrapped_bytes,omitempty"`
+	// Current counts objects already under the current KEK.
+	Current int64 `json:"current,omitempty"`
+	// NotSelected counts objects under another KEK than the one asked for.
+	NotSelected int64 `json:"not_selected,omitempty"`
+	// Retries counts conditional writes that lost to a concurrent change
+	// and were retried after a fresh read.
+	Retries int64 `json:"retries,omitempty"`
+	// ResumedAfter is the checkpoint key the run resumed after ("" for a
+	// fresh run).
+	ResumedAfter string `json:"resumed_after,omitempty"`
+}
+
+// fold adds one object's outcome to r.
+func (r *Report) fold(key string, out outcome) {
+	if out.kind == kindGone {
+		r.Gone++
+		return
+	}
+	r.Objects++
+	r.Bytes += out.bytes
+	r.Retries += int64(out.retries)
+	if out.hasKEK {
+		if r.KEKUsage == nil {
+			r.KEKUsage = map[uint32]KEKCount{}
+		}
+		c := r.KEKUsage[out.kek]
+		c.Objects++
+		c.Bytes += out.bytes
+		r.KEKUsage[out.kek] = c
+	}
+	switch out.kind {
+	case kindFailed:
+		r.Failures = append(r.Failures, Failure{Key: key, Problem: Problem(out.err), Reason: out.err.Error(), Err: out.err})
+	case kindRewrapped:
+		r.Rewrapped++
+		r.RewrappedBytes += out.bytes
+	case kindCurrent:
+		r.Current++
+	case kindNotSelected:
+		r.NotSelected++
+	}
+}
+
+// clone returns a deep copy of r.
+func (r *Report) clone() Report {
+	c := *r
+	c.Failures = slices.Clone(r.Failures)
+	c.KEKUsage = maps.Clone(r.KEKUsage)
+	return c
+}
+
+// Problem names the kind of an object's failure, for the counts in a
+// summary: tampered, truncated, extended, swapped, wrong key, unknown
+// KEK, revoked KEK, not a sealfs object, malformed, chunk size, changed
+// concurrently, or store error.
+func Problem(err error) string {
+	for _, p := range []struct {
+		err  error
+		name string
+	}{
+		{envelope.ErrChunkTampered, "tampered"},
+		{envelope.ErrHeaderTampered, "tampered"},
+		{envelope.ErrTruncated, "truncated"},
+		{envelope.ErrTrailingData, "extended"},
+		{envelope.ErrIdentityMismatch, "swapped (sealed for another path or volume)"},
+		{envelope.ErrWrongKey, "wrong key"},
+		{keyring.ErrUnknownKEK, "unknown KEK"},
+		{keyring.ErrRevokedKEK, "revoked KEK"},
+		{envelope.ErrNotSealfs, "not a sealfs object"},
+		{ErrChunkSize, "chunk size"},
+		{envelope.ErrIntegrity, "malformed"},
+		{ErrConcurrentChange, "changed concurrently"},
+		{remote.ErrPreconditionFailed, "changed concurrently"},
+	} {
+		if errors.Is(err, p.err) {
+			return p.name
+		}
+	}
+	return "store error"
+}
