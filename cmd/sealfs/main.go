@@ -16,7 +16,21 @@ import (
 var version = "dev"
 
 func main() {
-	if err := newApp().Run(os.Args); err != nil {
+	app := newApp()
+	args := os.Args
+	if isMountHelperCall(args, app.Commands) {
+		helperArgs, fake, err := mountHelperArgs(args[1:], mountCommand().Flags)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "sealfs: %v\n", err)
+			os.Exit(1)
+		}
+		if fake {
+			return // mount -f: the options were checked, nothing is mounted
+		}
+		args = append([]string{"sealfs"}, helperArgs...)
+		os.Args = args // the daemonized child repeats the translated command line
+	}
+	if err := app.Run(args); err != nil {
 		fmt.Fprintf(os.Stderr, "sealfs: %v\n", err)
 		os.Exit(1)
 	}
