@@ -25,6 +25,7 @@ type dirNode struct {
 	mu    sync.Mutex
 	mode  uint32
 	mtime time.Time
+	ctime time.Time // last change of the entries or the attributes
 
 	// markerMu serializes writing this directory's marker (DirMarkers)
 	// with removing the directory.
@@ -72,7 +73,22 @@ func (d *dirNode) fillAttr(a *fuse.Attr) {
 	a.Size = 4096
 	a.Blksize = 4096
 	a.Uid, a.Gid = d.fsys.opts.UID, d.fsys.opts.GID
-	a.SetTimes(nil, &d.mtime, &d.mtime)
+	a.SetTimes(nil, &d.mtime, &d.ctime)
+}
+
+// touchIfDone touches d if the operation whose result is *errno succeeded.
+func (d *dirNode) touchIfDone(errno *syscall.Errno) {
+	if *errno == 0 {
+		d.touch()
+	}
+}
+
+// touch records that an entry was created, removed or renamed in d.
+func (d *dirNode) touch() {
+	d.mu.Lock()
+	d.mtime = time.Now()
+	d.ctime = d.mtime
+	d.mu.Unlock()
 }
 
 // Setattr accepts mode and time changes (kept in memory only).
@@ -87,6 +103,7 @@ func (d *dirNode) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetA
 	if mt, ok := in.GetMTime(); ok {
 		d.mtime = mt
 	}
+	d.ctime = time.Now()
 	d.mu.Unlock()
 	d.fillAttr(&out.Attr)
 	return 0
@@ -365,8 +382,9 @@ func (d *dirNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 // this mount only until an object below it, or its marker, is written
 // (see DirMarkers); otherwise its marker object is written at once, so
 // that the empty directory is visible in the store.
-func (d *dirNode) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+func (d *dirNode) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (_ *gofs.Inode, errno syscall.Errno) {
 	ctx = detach(ctx)
+	defer d.touchIfDone(&errno)
 	if e := nameErrno(d.logical(), name, true); e != 0 {
 		return nil, e
 	}
@@ -432,8 +450,9 @@ func (d *dirNode) checkAbsent(ctx context.Context, name, logical string) syscall
 }
 
 // Rmdir removes an empty directory's marker.
-func (d *dirNode) Rmdir(ctx context.Context, name string) syscall.Errno {
+func (d *dirNode) Rmdir(ctx context.Context, name string) (errno syscall.Errno) {
 	ctx = detach(ctx)
+	defer d.touchIfDone(&errno)
 	if e := nameErrno(d.logical(), name, false); e != 0 {
 		return e
 	}
@@ -569,8 +588,9 @@ func (d *dirNode) markerDueAfterRemoval() {
 
 // Create makes a new, empty file. Its object is written at the first
 // flush or fsync; until then it exists in this mount only.
-func (d *dirNode) Create(ctx context.Context, name string, flags, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
+func (d *dirNode) Create(ctx context.Context, name string, flags, mode uint32, out *fuse.EntryOut) (_ *gofs.Inode, _ gofs.FileHandle, _ uint32, errno syscall.Errno) {
 	ctx = detach(ctx)
+	defer d.touchIfDone(&errno)
 	if e := nameErrno(d.logical(), name, true); e != 0 {
 		return nil, nil, 0, e
 	}
@@ -612,8 +632,9 @@ func (d *dirNode) Create(ctx context.Context, name string, flags, mode uint32, o
 
 // Unlink deletes the file's object. Handles still open keep reading the
 // version they verified; their writes are no longer uploaded.
-func (d *dirNode) Unlink(ctx context.Context, name string) syscall.Errno {
+func (d *dirNode) Unlink(ctx context.Context, name string) (errno syscall.Errno) {
 	ctx = detach(ctx)
+	defer d.touchIfDone(&errno)
 	if e := nameErrno(d.logical(), name, false); e != 0 {
 		return e
 	}
@@ -713,5 +734,6 @@ func (f *filesystem) newFileNode(mode uint32) *fileNode {
 }
 
 func (f *filesystem) newDirNode(mode uint32) *dirNode {
-	return &dirNode{fsys: f, mode: f.maskMode(mode), mtime: time.Now()}
+	now := time.Now()
+	return &dirNode{fsys: f, mode: f.maskMode(mode), mtime: now, ctime: now}
 }

@@ -54,6 +54,7 @@ type fileNode struct {
 	size      int64
 	mode      uint32
 	mtime     time.Time
+	ctime     time.Time // last attribute change, if after mtime
 	dirty     bool
 	seq       *appendUpload
 	stage     *stagedFile
@@ -157,8 +158,15 @@ func (n *fileNode) fillAttr(a *fuse.Attr) {
 	a.Blocks = (a.Size + 511) / 512
 	a.Blksize = 4096
 	a.Nlink = 1
+	if n.unlinked {
+		a.Nlink = 0 // open after its unlink
+	}
 	a.Uid, a.Gid = n.fsys.opts.UID, n.fsys.opts.GID
-	a.SetTimes(nil, &n.mtime, &n.mtime)
+	ctime := n.mtime
+	if n.ctime.After(ctime) {
+		ctime = n.ctime
+	}
+	a.SetTimes(nil, &n.mtime, &ctime)
 }
 
 // setCommitted records the object version that the store now holds.
@@ -191,6 +199,7 @@ func (n *fileNode) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.Set
 	if mt, ok := in.GetMTime(); ok {
 		n.mtime = mt
 	}
+	n.ctime = time.Now()
 	if sz, ok := in.GetSize(); ok {
 		if sz > uint64(envelope.MaxPlaintextSize(n.fsys.opts.ChunkSize)) {
 			return syscall.EFBIG
@@ -372,6 +381,7 @@ func (n *fileNode) write(ctx context.Context, data []byte, off int64) error {
 		}
 		n.size += int64(len(data))
 		n.dirty = true
+		n.mtime = time.Now()
 		n.turn.Broadcast()
 		return nil
 	}
@@ -390,6 +400,7 @@ func (n *fileNode) write(ctx context.Context, data []byte, off int64) error {
 	}
 	n.size = n.stage.file.Size()
 	n.dirty = true
+	n.mtime = time.Now()
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/sealfs/sealfs/integration/testenv"
 )
@@ -162,4 +163,74 @@ func TestNoDescriptorsOfDeletedFiles(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A directory's mtime and ctime move when entries are created, removed or
+// renamed in it; chmod moves ctime; an open file unlinked has nlink 0.
+func TestTimesAndLinkCount(t *testing.T) {
+	m := newMount(t, 0)
+	mustMkdir(t, m.path("d"))
+	stamp := func(p string) (mtime, ctime syscall.Timespec, nlink uint64) {
+		t.Helper()
+		var st syscall.Stat_t
+		if err := syscall.Stat(p, &st); err != nil {
+			t.Fatal(err)
+		}
+		return st.Mtim, st.Ctim, uint64(st.Nlink)
+	}
+	later := func(a, b syscall.Timespec) bool { return b.Nano() > a.Nano() }
+	for _, step := range []struct {
+		what string
+		do   func()
+	}{
+		{"create", func() { writeFile(t, m.path("d/f"), []byte("x")) }},
+		{"rename", func() {
+			if err := os.Rename(m.path("d/f"), m.path("d/g")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"unlink", func() {
+			if err := os.Remove(m.path("d/g")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"mkdir", func() { mustMkdir(t, m.path("d/sub")) }},
+		{"rmdir", func() {
+			if err := os.Remove(m.path("d/sub")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		mt0, ct0, _ := stamp(m.path("d"))
+		time.Sleep(20 * time.Millisecond)
+		step.do()
+		mt1, ct1, _ := stamp(m.path("d"))
+		if !later(mt0, mt1) || !later(ct0, ct1) {
+			t.Errorf("%s in a directory: its mtime %v → %v, ctime %v → %v", step.what, mt0, mt1, ct0, ct1)
+		}
+	}
+	writeFile(t, m.path("d/h"), []byte("y"))
+	_, ct0, _ := stamp(m.path("d/h"))
+	time.Sleep(20 * time.Millisecond)
+	if err := os.Chmod(m.path("d/h"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, ct1, _ := stamp(m.path("d/h")); !later(ct0, ct1) {
+		t.Errorf("chmod: ctime %v → %v", ct0, ct1)
+	}
+	f, err := os.Open(m.path("d/h"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := os.Remove(m.path("d/h")); err != nil {
+		t.Fatal(err)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Nlink != 0 {
+		t.Errorf("open file after unlink: nlink %d, want 0", st.Nlink)
+	}
 }

@@ -27,8 +27,16 @@ const (
 // mode a file whose content is in the journal moves there, with one
 // record. Empty directories move by their markers; a non-empty directory
 // answers EXDEV, so mv copies.
-func (d *dirNode) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+func (d *dirNode) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) (errno syscall.Errno) {
 	ctx = detach(ctx)
+	defer func() {
+		if errno == 0 {
+			d.touch()
+			if dst, ok := newParent.(*dirNode); ok && dst != d {
+				dst.touch()
+			}
+		}
+	}()
 	if e := nameErrno(d.logical(), name, false); e != 0 {
 		return e
 	}
