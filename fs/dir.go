@@ -331,11 +331,13 @@ func (d *dirNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	prefix := dirPrefix(d.logical())
 	seen := map[string]bool{}
 	var entries []fuse.DirEntry
+	// The journal first: a change applied between the two reads is then
+	// in the store's listing, never in neither.
+	queued := d.fsys.journal.children(d.logical())
 	listed, err := d.fsys.listDir(ctx, d.logical())
 	if err != nil {
 		return nil, d.fail("readdir", d.logical(), err)
 	}
-	queued := d.fsys.journal.children(d.logical())
 	for _, e := range listed {
 		name := logicalName(e.Key, prefix)
 		if name == "" || seen[name] || reserved(d.logical(), name) || strings.Contains(name, "/") {
