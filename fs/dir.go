@@ -178,6 +178,10 @@ func (d *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 	if d.fsys.journal.holds(logical) {
 		return d.dirEntry(ctx, name, out), 0 // its files are in the journal
 	}
+	if info, ok := d.fsys.journal.recentlyUploaded(logical); ok {
+		// Uploaded moments ago: a listing cached before may not show it.
+		return d.fileEntry(ctx, name, info, out), 0
+	}
 	kind, info, err := d.fsys.resolve(ctx, logical)
 	switch {
 	case err != nil && d.fsys.opts.WriteBack != nil && errors.Is(err, remote.ErrUnavailable):
@@ -649,6 +653,7 @@ func (d *dirNode) Unlink(ctx context.Context, name string) (errno syscall.Errno)
 		fn.mu.Lock()
 		defer fn.mu.Unlock()
 	}
+	d.fsys.journal.forgetRecent(logical)
 	if d.fsys.opts.WriteBack != nil {
 		return d.unlinkWriteBack(ctx, fn, logical)
 	}

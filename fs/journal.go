@@ -108,7 +108,11 @@ type journal struct {
 	busy   map[string]bool // paths with an apply under way
 	// dirs counts, per directory, the present files queued below it: a
 	// directory that holds them exists even if the store has none yet.
-	dirs    map[string]int
+	dirs map[string]int
+	// recent holds the files uploaded moments ago, until the store's
+	// listings (and the metadata cache's, which a listing under way when
+	// the upload finished may overwrite) surely show them.
+	recent map[string]remote.Info
 	kick    chan struct{}
 	changed *sync.Cond // on mu: a state was applied or dropped
 	// failures counts the applies that failed in a row (the store is
@@ -139,7 +143,7 @@ func (j *journal) storeDown() bool {
 }
 
 func newJournal(dir string, log *slog.Logger) *journal {
-	j := &journal{dir: dir, log: log, states: map[string]*journalState{}, busy: map[string]bool{}, dirs: map[string]int{}, kick: make(chan struct{}, 1)}
+	j := &journal{dir: dir, log: log, states: map[string]*journalState{}, busy: map[string]bool{}, dirs: map[string]int{}, recent: map[string]remote.Info{}, kick: make(chan struct{}, 1)}
 	j.changed = sync.NewCond(&j.mu)
 	return j
 }
@@ -449,26 +453,83 @@ func (j *journal) children(dir string) map[string]uint32 {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	var out map[string]uint32
-	for p, st := range j.states {
+	add := func(p string, present bool) {
 		if !strings.HasPrefix(p, prefix) {
-			continue
+			return
 		}
 		if out == nil {
 			out = map[string]uint32{}
 		}
 		name := p[len(prefix):]
 		if i := strings.IndexByte(name, '/'); i >= 0 {
-			if st.present() {
+			if present {
 				out[name[:i]] = syscall.S_IFDIR
 			}
 		} else if out[name] != syscall.S_IFDIR {
 			out[name] = 0
-			if st.present() {
+			if present {
 				out[name] = syscall.S_IFREG
 			}
 		}
 	}
+	for p := range j.recent {
+		add(p, true)
+	}
+	for p, st := range j.states {
+		add(p, st.present())
+	}
 	return out
+}
+
+// recentHold is how long a file uploaded from the journal is still
+// answered from it: longer than any cached listing that predates it lives.
+const recentHold = 10 * time.Second
+
+// uploaded records that the store now holds path as info (j.mu held).
+func (j *journal) uploaded(path string, info remote.Info) {
+	if _, ok := j.recent[path]; !ok {
+		j.countDirs(path, 1)
+	}
+	j.recent[path] = info
+	time.AfterFunc(recentHold, func() {
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		if cur, ok := j.recent[path]; ok && cur == info {
+			delete(j.recent, path)
+			j.countDirs(path, -1)
+		}
+	})
+}
+
+// deleted records that the store no longer holds path (j.mu held).
+func (j *journal) deleted(path string) {
+	if _, ok := j.recent[path]; ok {
+		delete(j.recent, path)
+		j.countDirs(path, -1)
+	}
+}
+
+// forgetRecent drops path from the recent uploads: it is being removed
+// or renamed away.
+func (j *journal) forgetRecent(path string) {
+	if j == nil {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.deleted(path)
+}
+
+// recentlyUploaded returns what the store was seen to hold at path
+// moments ago, when it came from the journal.
+func (j *journal) recentlyUploaded(path string) (remote.Info, bool) {
+	if j == nil {
+		return remote.Info{}, false
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	info, ok := j.recent[path]
+	return info, ok
 }
 
 // holds reports whether files that exist are queued below directory dir.

@@ -76,6 +76,7 @@ func (d *dirNode) renameFile(ctx context.Context, n *fileNode, from string, dst 
 	if err := n.commit(ctx); err != nil {
 		return n.fail("rename", err)
 	}
+	d.fsys.journal.forgetRecent(from)
 	if d.fsys.opts.WriteBack != nil {
 		if n.held() || d.fsys.journal.has(from) || d.fsys.journal.has(to) {
 			return d.renameJournaled(ctx, n, from, dst, newName, to, flags)

@@ -220,6 +220,11 @@ func (f *filesystem) applyState(ctx context.Context, st *journalState) {
 	case err == nil || refused:
 		if err == nil {
 			j.failures, j.pauseUntil, j.downUntil = 0, time.Time{}, time.Time{}
+			if st.present() {
+				j.uploaded(st.path, info)
+			} else {
+				j.deleted(st.path)
+			}
 		}
 		if next := j.states[st.path]; next != nil && next != st && err == nil {
 			// The change after this one replaces what this one wrote.
