@@ -8,7 +8,7 @@
 #
 # Environment:
 #   QUICK=1            skip fuzzing and pass -short to go test (for developers)
-#   FUZZTIME=20s       time given to each fuzz target
+#   FUZZTIME=12s       time given to each fuzz target (20 targets)
 #   SEALFS_TOOLS_DIR   cache for tools built from source
 #                      (default: $HOME/.cache/sealfs-tools, outside the repo)
 #   CI=true            set by CI: integration tests fail instead of skipping
@@ -20,7 +20,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="/usr/local/go/bin:${PATH}"
 
 QUICK="${QUICK:-0}"
-FUZZTIME="${FUZZTIME:-20s}"
+FUZZTIME="${FUZZTIME:-12s}"
 TOOLS_DIR="${SEALFS_TOOLS_DIR:-${HOME:-/root}/.cache/sealfs-tools}"
 IS_ROOT=0
 if [[ "$(id -u)" -eq 0 ]]; then IS_ROOT=1; fi
