@@ -55,6 +55,7 @@ func TestDebPackage(t *testing.T) {
 		}
 	})
 	t.Run("man", func(t *testing.T) { checkManPage(t, filepath.Join(root, "usr", "share", "man", "man8", "sealfs.8.gz")) })
+	t.Run("install", func(t *testing.T) { checkInstallRemove(t, deb, version) })
 }
 
 // debContents lists a package's files by path (without the leading ".").
