@@ -1,6 +1,6 @@
 # Developer shortcuts; scripts/test.sh is the real test command.
 
-.PHONY: test bench build
+.PHONY: test bench build deb
 
 # test runs everything CI runs (needs root for FUSE mounts: sudo make test).
 test:
@@ -16,3 +16,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # build writes the sealfs binary to bin/sealfs.
 build:
 	go build -ldflags "-X main.version=$(VERSION)" -o bin/sealfs ./cmd/sealfs
+
+# deb builds dist/sealfs_VERSION_amd64.deb with nfpm (see scripts/build-deb.sh).
+deb:
+	VERSION=$(VERSION) scripts/build-deb.sh dist

@@ -73,7 +73,7 @@ Production:
 		ExitErrHandler: func(*cli.Context, error) {}, // main prints errors once
 	}
 	// With its own help command, urfave/cli no longer adds --help itself.
-	app.Commands = append(app.Commands, helpCommand(app))
+	app.Commands = append(app.Commands, helpCommand(app), manCommand(app))
 	app.Flags = append(app.Flags, cli.HelpFlag)
 	for _, cmd := range app.Commands {
 		cmd.Before = flagsFirst

@@ -19,6 +19,7 @@ const (
 	MinIOVersion   = "v0.0.0-20260212201848-7aac2a2c5b7c"
 	FakeGCSVersion = "v1.56.1"
 	AzuriteVersion = "3.37.0"
+	NFPMVersion    = "v2.48.0"
 )
 
 // Azurite's well-known development account: public, documented by
