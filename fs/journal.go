@@ -112,7 +112,7 @@ type journal struct {
 	// recent holds the files uploaded moments ago, until the store's
 	// listings (and the metadata cache's, which a listing under way when
 	// the upload finished may overwrite) surely show them.
-	recent map[string]remote.Info
+	recent  map[string]remote.Info
 	kick    chan struct{}
 	changed *sync.Cond // on mu: a state was applied or dropped
 	// failures counts the applies that failed in a row (the store is
