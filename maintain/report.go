@@ -44,16 +44,16 @@ var (
 type outcomeKind int
 
 const (
-	kindVerified    outcomeKind = iota // verify: authenticated in full
-	kindFailed                         // the object failed; err says why
-	kindGone                           // deleted since it was listed: nothing to do
-	kindRewrapped                      // rotate: rewrapped (or would be, in a dry run)
-	kindCurrent                        // rotate: already under the current KEK
-	kindNotSelected                    // rotate: under another KEK than --from
-	kindMigrated                       // migrate: sealed into the store (or would be, in a dry run)
-	kindAlreadyMigrated                // migrate: the store holds the same plaintext already
-	kindConflict                       // migrate: the store holds something else at the path
-	kindSkipped                        // migrate: not a regular file, or a name the store cannot key
+	kindVerified        outcomeKind = iota // verify: authenticated in full
+	kindFailed                             // the object failed; err says why
+	kindGone                               // deleted since it was listed: nothing to do
+	kindRewrapped                          // rotate: rewrapped (or would be, in a dry run)
+	kindCurrent                            // rotate: already under the current KEK
+	kindNotSelected                        // rotate: under another KEK than --from
+	kindMigrated                           // migrate: sealed into the store (or would be, in a dry run)
+	kindAlreadyMigrated                    // migrate: the store holds the same plaintext already
+	kindConflict                           // migrate: the store holds something else at the path
+	kindSkipped                            // migrate: not a regular file, or a name the store cannot key
 )
 
 // outcome is the result of one object.
