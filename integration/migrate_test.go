@@ -16,7 +16,7 @@ import (
 // The Orthanc switch-over runbook of docs/orthanc.md with the real binary,
 // on the local tier and MinIO: a plain StorageDirectory-like tree (nested
 // directories, an empty file, a 5 MB file, a symlink) is migrated into a
-// fresh store; sealfs verify passes; a mount reads every file back byte
+// fresh store (an excluded index file left out); sealfs verify passes; a mount reads every file back byte
 // for byte and shows no symlink; a re-run rewrites nothing; a path the
 // store holds with other content is reported as a conflict (exit 1) and
 // left as it is.
@@ -61,10 +61,15 @@ func migrateRunbook(t *testing.T, dir string, rs runbookStore) {
 	if err := os.Symlink("/etc/passwd", filepath.Join(src, "0a", "passwd-link")); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"migrate", "--key", key, "--key-id", "1", "--state-dir", state, "--from-dir", src, store}
+	// An Orthanc index kept in the storage directory stays out.
+	if err := os.WriteFile(filepath.Join(src, "index"), []byte("SQLite format 3"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"migrate", "--key", key, "--key-id", "1", "--state-dir", state, "--from-dir", src, "--exclude", "index*", store}
 
 	out, err := sealfs(t, env, append([]string{"migrate", "--verify"}, args[1:]...)...)
-	if err != nil || !strings.Contains(out, "migrate: 5 migrated") || !strings.Contains(out, "1 skipped, 0 conflicts, 0 failed") ||
+	if err != nil || !strings.Contains(out, "migrate: 5 migrated") || !strings.Contains(out, "2 skipped, 0 conflicts, 0 failed") ||
+		!strings.Contains(out, "SKIPPED index: excluded") ||
 		!strings.Contains(out, "SKIPPED 0a/passwd-link: not a regular file") {
 		t.Fatalf("migrate: %v\n%s", err, out)
 	}
@@ -86,8 +91,10 @@ func migrateRunbook(t *testing.T, dir string, rs runbookStore) {
 			t.Fatalf("%s through the mount: %v (%d bytes, want %d)", rel, err, len(got), len(data))
 		}
 	}
-	if _, err := os.Lstat(filepath.Join(mnt, "0a", "passwd-link")); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("the symlink was migrated: %v", err)
+	for _, skipped := range []string{"0a/passwd-link", "index"} {
+		if _, err := os.Lstat(filepath.Join(mnt, skipped)); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("%s was migrated: %v", skipped, err)
+		}
 	}
 	// The mount writes a file; the source has another at the same path.
 	held := []byte("written through the mount")

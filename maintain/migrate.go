@@ -8,7 +8,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -27,6 +29,10 @@ type MigrateOptions struct {
 	// VerifyWritten reads every object back after writing it and compares
 	// it with the source (it doubles the reads).
 	VerifyWritten bool
+	// Exclude lists path.Match patterns matched against each file's
+	// relative path (e.g. "index*" for an Orthanc index kept in the
+	// storage directory): a matching file is skipped with ErrExcluded.
+	Exclude []string
 	// afterFile, if set, runs after each file is done (tests).
 	afterFile func(key string)
 }
@@ -59,7 +65,15 @@ func Migrate(ctx context.Context, o Options, mo MigrateOptions) (Report, error) 
 	if o.JobMemory <= 0 {
 		o.JobMemory = readWindow + copyBufferSize + int64(2*o.ChunkSize)
 	}
+	for _, p := range mo.Exclude {
+		if _, err := path.Match(p, ""); err != nil {
+			return Report{}, fmt.Errorf("migrate: exclude pattern %q: %w", p, err)
+		}
+	}
 	params := "from=" + abs
+	if len(mo.Exclude) > 0 {
+		params += ",exclude=" + strings.Join(mo.Exclude, "\x00")
+	}
 	if mo.DryRun {
 		params += ",dry-run"
 	}
@@ -81,6 +95,11 @@ func Migrate(ctx context.Context, o Options, mo MigrateOptions) (Report, error) 
 
 // migrateFile imports the source file key.
 func migrateFile(ctx context.Context, o Options, mo MigrateOptions, root *os.Root, key string, buf []byte) outcome {
+	for _, p := range mo.Exclude {
+		if ok, _ := path.Match(p, key); ok {
+			return outcome{kind: kindSkipped, err: fmt.Errorf("%w (%q)", ErrExcluded, p)}
+		}
+	}
 	name := filepath.FromSlash(key)
 	fi, err := root.Lstat(name)
 	switch {

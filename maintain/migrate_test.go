@@ -232,8 +232,9 @@ func TestMigrateResume(t *testing.T) {
 	})
 }
 
-// Names the store cannot key are skipped and listed, not failed.
-func TestMigrateUnkeyableNames(t *testing.T) {
+// Names the store cannot key, and files matching an exclude pattern, are
+// skipped and listed, not failed.
+func TestMigrateSkippedNames(t *testing.T) {
 	store := storeKinds[0].open(t)
 	defer store.Close()
 	src := t.TempDir()
@@ -242,17 +243,26 @@ func TestMigrateUnkeyableNames(t *testing.T) {
 	if err := os.MkdirAll(deep, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{filepath.Join(deep, "f"), filepath.Join(src, ".sealfs-volume"), filepath.Join(src, "ok")} {
+	for _, p := range []string{filepath.Join(deep, "f"), filepath.Join(src, ".sealfs-volume"), filepath.Join(src, "ok"), filepath.Join(src, "index-wal")} {
 		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	ring := newKeys(t, 1).ring(t, map[uint32]keyring.State{1: keyring.Current})
-	rep, err := Migrate(context.Background(), options(store, ring, ""), MigrateOptions{FromDir: src})
-	if err != nil || rep.Migrated != 1 || len(rep.Skipped) != 2 {
+	if _, err := Migrate(context.Background(), options(store, ring, ""), MigrateOptions{FromDir: src, Exclude: []string{"["}}); err == nil {
+		t.Fatal("a malformed exclude pattern was taken")
+	}
+	rep, err := Migrate(context.Background(), options(store, ring, ""), MigrateOptions{FromDir: src, Exclude: []string{"index*"}})
+	if err != nil || rep.Migrated != 1 || len(rep.Skipped) != 3 {
 		t.Fatalf("migrate: %v %+v", err, rep)
 	}
 	for _, s := range rep.Skipped {
+		if s.Key == "index-wal" {
+			if !errors.Is(s.Err, ErrExcluded) {
+				t.Errorf("%s: %v, want ErrExcluded", s.Key, s.Err)
+			}
+			continue
+		}
 		if !errors.Is(s.Err, remote.ErrInvalidKey) {
 			t.Errorf("%s: %v, want ErrInvalidKey", s.Key, s.Err)
 		}

@@ -32,6 +32,9 @@ var (
 	// ErrNotRegular (in Report.Skipped) means a source entry is a symbolic
 	// link, a device, a FIFO or a socket: it is not followed or read.
 	ErrNotRegular = errors.New("not a regular file")
+	// ErrExcluded (in Report.Skipped) means a source file matched an
+	// exclude pattern.
+	ErrExcluded = errors.New("excluded")
 	// ErrSourceChanged means a source file changed while it was read: the
 	// object was not committed.
 	ErrSourceChanged = errors.New("source file changed while it was read")
@@ -90,7 +93,8 @@ type KEKCount struct {
 // Report sums up a run. A resumed run's report includes what the
 // interrupted runs before it did (it is kept in the checkpoint).
 type Report struct {
-	// Objects counts the objects examined; Bytes their size in the store.
+	// Objects counts the objects examined (migrate: the source entries);
+	// Bytes their size in the store (migrate: the source files' size).
 	Objects int64 `json:"objects"`
 	Bytes   int64 `json:"bytes"`
 	// Failures lists the objects that failed, in List order.
@@ -200,6 +204,7 @@ func Problem(err error) string {
 		{ErrConcurrentChange, "changed concurrently"},
 		{remote.ErrPreconditionFailed, "changed concurrently"},
 		{ErrNotRegular, "not a regular file"},
+		{ErrExcluded, "excluded"},
 		{remote.ErrInvalidKey, "name the store cannot key"},
 		{ErrSourceChanged, "source changed while read"},
 	} {

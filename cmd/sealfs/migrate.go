@@ -29,8 +29,9 @@ already migrated (it authenticates and holds the same bytes) or as a
 conflict (anything else; left untouched, and the run exits non-zero).
 Symbolic links (never followed), devices, FIFOs, sockets and names the store
 cannot key (a component over 255 bytes, a path over 1024, a top-level name
-starting with .sealfs) are skipped and listed. Empty directories are not
-recreated.
+starting with .sealfs) are skipped and listed, as are files matching an
+--exclude glob (matched against the path relative to DIR, as path.Match
+does: '*' does not cross '/'). Empty directories are not recreated.
 
 Files are worked on in parallel (--jobs, --memory-budget). A checkpoint in
 the state dir lets an interrupted run resume where it stopped; --restart
@@ -46,12 +47,14 @@ when any failed, conflicted, or the run could not finish.
 		Flags: append(maintainFlags(),
 			&cli.StringFlag{Name: "from-dir", Required: true, Usage: "the plain `DIR` to import (only read)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "walk, check names and compare files already in the store; write nothing"},
+			&cli.StringSliceFlag{Name: "exclude", Usage: "skip files whose path relative to DIR matches the glob `PATTERN` (repeatable; e.g. 'index*' for an Orthanc index in DIR)"},
 			&cli.BoolFlag{Name: "verify", Usage: "read each object back after writing it and compare it with the source"},
 		),
 		Action: func(c *cli.Context) error {
 			ctx, stop := signal.NotifyContext(c.Context, syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			mo := maintain.MigrateOptions{FromDir: c.String("from-dir"), DryRun: c.Bool("dry-run"), VerifyWritten: c.Bool("verify")}
+			mo := maintain.MigrateOptions{FromDir: c.String("from-dir"), DryRun: c.Bool("dry-run"), VerifyWritten: c.Bool("verify"),
+				Exclude: c.StringSlice("exclude")}
 			if fi, err := os.Stat(mo.FromDir); err != nil {
 				return err
 			} else if !fi.IsDir() {
