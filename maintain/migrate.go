@@ -114,7 +114,7 @@ func migrateFile(ctx context.Context, o Options, mo MigrateOptions, root *os.Roo
 		}
 		return outcome{kind: kindFailed, err: fmt.Errorf("source directory: %w", err)}
 	case !fi.Mode().IsRegular():
-		return outcome{kind: kindSkipped, err: fmt.Errorf("%w (%s)", ErrNotRegular, fi.Mode().Type())}
+		return outcome{kind: kindSkipped, err: fmt.Errorf("%w (%s)", ErrNotRegular, typeName(fi.Mode()))}
 	}
 	if _, err := remote.CheckKey(key); err != nil {
 		return outcome{kind: kindSkipped, bytes: fi.Size(), err: err}
@@ -136,7 +136,7 @@ func migrateFile(ctx context.Context, o Options, mo MigrateOptions, root *os.Roo
 		return outcome{kind: kindFailed, err: fmt.Errorf("source: %w", err)}
 	}
 	if !fi.Mode().IsRegular() {
-		return outcome{kind: kindSkipped, err: fmt.Errorf("%w (%s)", ErrNotRegular, fi.Mode().Type())}
+		return outcome{kind: kindSkipped, err: fmt.Errorf("%w (%s)", ErrNotRegular, typeName(fi.Mode()))}
 	}
 	out := outcome{bytes: fi.Size()}
 	fail := func(err error) outcome {
@@ -285,4 +285,19 @@ func (c ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+// typeName names the type of a file that is not regular.
+func typeName(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "symlink"
+	case m&fs.ModeNamedPipe != 0:
+		return "FIFO"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return m.Type().String()
 }

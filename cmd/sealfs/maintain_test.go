@@ -37,7 +37,7 @@ func TestPrintReport(t *testing.T) {
 		KEKUsage:  map[uint32]maintain.KEKCount{7: {Objects: 1, Bytes: 1 << 20}, 2: {Objects: 2, Bytes: 2 << 20}},
 		Rewrapped: 2, RewrappedBytes: 2 << 20, Current: 1, Retries: 1,
 		Migrated: 1, MigratedBytes: 1 << 20, AlreadyMigrated: 1,
-		Skipped:   []maintain.Failure{{Key: "a/link", Reason: "not a regular file (L---------)"}},
+		Skipped:   []maintain.Failure{{Key: "a/link", Reason: "not a regular file (symlink)"}},
 		Conflicts: []maintain.Failure{{Key: "a/b", Reason: "the contents differ at byte 0 or after"}},
 	}
 	tests := []struct {
