@@ -1,6 +1,7 @@
 // Package maintain walks every object of a sealfs store to verify it
 // (Verify) or to rewrap its data key under the keyring's current KEK
-// (Rotate). Both are parallel, bounded in memory, report progress, and keep
+// (Rotate), or every file of a plain directory to import it into the
+// store (Migrate, which commits only where the key is absent). Both are parallel, bounded in memory, report progress, and keep
 // a checkpoint (the last key done, in List order) so that an interrupted
 // run resumes where it stopped. They work on a store a mount is serving:
 // Verify only reads, and Rotate replaces each object with a conditional

@@ -22,6 +22,22 @@ var (
 	// ErrFailures is returned (wrapped) when a run finished but some
 	// objects failed: the caller exits non-zero.
 	ErrFailures = errors.New("objects failed")
+	// ErrConflicts is returned (wrapped) when a migration finished but
+	// some paths already held other objects, which were left untouched.
+	ErrConflicts = errors.New("paths already held other objects")
+	// ErrConflict (in Failure.Err of Report.Conflicts) means the store
+	// already holds an object at the path with other content, or one that
+	// does not authenticate.
+	ErrConflict = errors.New("the store holds another object at this path")
+	// ErrNotRegular (in Report.Skipped) means a source entry is a symbolic
+	// link, a device, a FIFO or a socket: it is not followed or read.
+	ErrNotRegular = errors.New("not a regular file")
+	// ErrExcluded (in Report.Skipped) means a source file matched an
+	// exclude pattern.
+	ErrExcluded = errors.New("excluded")
+	// ErrSourceChanged means a source file changed while it was read: the
+	// object was not committed.
+	ErrSourceChanged = errors.New("source file changed while it was read")
 	// ErrBadCheckpoint means the checkpoint file is unreadable; remove it
 	// or pass Restart.
 	ErrBadCheckpoint = errors.New("checkpoint file unreadable")
@@ -31,12 +47,16 @@ var (
 type outcomeKind int
 
 const (
-	kindVerified    outcomeKind = iota // verify: authenticated in full
-	kindFailed                         // the object failed; err says why
-	kindGone                           // deleted since it was listed: nothing to do
-	kindRewrapped                      // rotate: rewrapped (or would be, in a dry run)
-	kindCurrent                        // rotate: already under the current KEK
-	kindNotSelected                    // rotate: under another KEK than --from
+	kindVerified        outcomeKind = iota // verify: authenticated in full
+	kindFailed                             // the object failed; err says why
+	kindGone                               // deleted since it was listed: nothing to do
+	kindRewrapped                          // rotate: rewrapped (or would be, in a dry run)
+	kindCurrent                            // rotate: already under the current KEK
+	kindNotSelected                        // rotate: under another KEK than --from
+	kindMigrated                           // migrate: sealed into the store (or would be, in a dry run)
+	kindAlreadyMigrated                    // migrate: the store holds the same plaintext already
+	kindConflict                           // migrate: the store holds something else at the path
+	kindSkipped                            // migrate: not a regular file, or a name the store cannot key
 )
 
 // outcome is the result of one object.
@@ -73,7 +93,8 @@ type KEKCount struct {
 // Report sums up a run. A resumed run's report includes what the
 // interrupted runs before it did (it is kept in the checkpoint).
 type Report struct {
-	// Objects counts the objects examined; Bytes their size in the store.
+	// Objects counts the objects examined (migrate: the source entries);
+	// Bytes their size in the store (migrate: the source files' size).
 	Objects int64 `json:"objects"`
 	Bytes   int64 `json:"bytes"`
 	// Failures lists the objects that failed, in List order.
@@ -94,6 +115,17 @@ type Report struct {
 	// Retries counts conditional writes that lost to a concurrent change
 	// and were retried after a fresh read.
 	Retries int64 `json:"retries,omitempty"`
+	// Migrated counts files sealed into the store (or that would be, in
+	// a dry run), MigratedBytes their plaintext size; AlreadyMigrated
+	// counts files the store already held with the same plaintext.
+	Migrated        int64 `json:"migrated,omitempty"`
+	MigratedBytes   int64 `json:"migrated_bytes,omitempty"`
+	AlreadyMigrated int64 `json:"already_migrated,omitempty"`
+	// Conflicts lists the files whose path already held another object
+	// (left untouched); Skipped the entries not migrated (symbolic links,
+	// special files, names the store cannot key), in walk order.
+	Conflicts []Failure `json:"conflicts,omitempty"`
+	Skipped   []Failure `json:"skipped,omitempty"`
 	// ResumedAfter is the checkpoint key the run resumed after ("" for a
 	// fresh run).
 	ResumedAfter string `json:"resumed_after,omitempty"`
@@ -127,6 +159,15 @@ func (r *Report) fold(key string, out outcome) {
 		r.Current++
 	case kindNotSelected:
 		r.NotSelected++
+	case kindMigrated:
+		r.Migrated++
+		r.MigratedBytes += out.bytes
+	case kindAlreadyMigrated:
+		r.AlreadyMigrated++
+	case kindConflict:
+		r.Conflicts = append(r.Conflicts, Failure{Key: key, Problem: "conflict", Reason: out.err.Error(), Err: out.err})
+	case kindSkipped:
+		r.Skipped = append(r.Skipped, Failure{Key: key, Problem: Problem(out.err), Reason: out.err.Error(), Err: out.err})
 	}
 }
 
@@ -135,6 +176,8 @@ func (r *Report) clone() Report {
 	c := *r
 	c.Failures = slices.Clone(r.Failures)
 	c.KEKUsage = maps.Clone(r.KEKUsage)
+	c.Conflicts = slices.Clone(r.Conflicts)
+	c.Skipped = slices.Clone(r.Skipped)
 	return c
 }
 
@@ -160,6 +203,10 @@ func Problem(err error) string {
 		{envelope.ErrIntegrity, "malformed"},
 		{ErrConcurrentChange, "changed concurrently"},
 		{remote.ErrPreconditionFailed, "changed concurrently"},
+		{ErrNotRegular, "not a regular file"},
+		{ErrExcluded, "excluded"},
+		{remote.ErrInvalidKey, "name the store cannot key"},
+		{ErrSourceChanged, "source changed while read"},
 	} {
 		if errors.Is(err, p.err) {
 			return p.name

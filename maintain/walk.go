@@ -85,10 +85,33 @@ type task struct {
 	info remote.Info
 }
 
+// lister calls fn for every item of a run in increasing key order (the
+// order the checkpoint relies on). after is the checkpoint's key: a lister
+// may skip what is not after it (run filters again).
+type lister func(ctx context.Context, after string, fn func(remote.Entry) error) error
+
+// storeLister lists the objects of the store, in List order.
+func storeLister(store remote.Store) lister {
+	return func(ctx context.Context, _ string, fn func(remote.Entry) error) error {
+		return store.List(ctx, "", true, func(e remote.Entry) error {
+			if !IsObjectKey(e.Key) {
+				return nil
+			}
+			return fn(e)
+		})
+	}
+}
+
 // run lists the store and calls work for every object after the
 // checkpoint, in parallel, folding the outcomes into the report in List
 // order. op and params name the run in the checkpoint.
 func run(ctx context.Context, o Options, op, params string, work func(ctx context.Context, info remote.Info) outcome) (Report, error) {
+	return runOver(ctx, o, op, params, storeLister(o.Store), work)
+}
+
+// runOver is run over the items list gives (the store's objects, or the
+// files of a source directory).
+func runOver(ctx context.Context, o Options, op, params string, list lister, work func(ctx context.Context, info remote.Info) outcome) (Report, error) {
 	logger := o.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -111,11 +134,11 @@ func run(ctx context.Context, o Options, op, params string, work func(ctx contex
 			logger.Info(op+": the checkpoint belongs to another run; starting over", "checkpoint", o.Checkpoint, "op", cp.Op, "params", cp.Params)
 		}
 	}
-	todo := func(key string) bool { return IsObjectKey(key) && key > after }
+	todo := func(key string) bool { return key > after }
 
 	if o.Progress != nil {
 		var objects, bytes int64
-		err := o.Store.List(ctx, "", true, func(e remote.Entry) error {
+		err := list(ctx, after, func(e remote.Entry) error {
 			if todo(e.Key) {
 				objects++
 				bytes += e.Size
@@ -123,7 +146,7 @@ func run(ctx context.Context, o Options, op, params string, work func(ctx contex
 			return nil
 		})
 		if err != nil {
-			return Report{}, fmt.Errorf("%s: listing the store: %w", op, err)
+			return Report{}, fmt.Errorf("%s: listing: %w", op, err)
 		}
 		o.Progress.Start(objects, bytes)
 	}
@@ -184,7 +207,7 @@ func run(ctx context.Context, o Options, op, params string, work func(ctx contex
 		}
 	}()
 
-	listErr := o.Store.List(ctx, "", true, func(e remote.Entry) error {
+	listErr := list(ctx, after, func(e remote.Entry) error {
 		if !todo(e.Key) {
 			return nil
 		}
@@ -217,7 +240,7 @@ func run(ctx context.Context, o Options, op, params string, work func(ctx contex
 			return final, fmt.Errorf("%s: interrupted (resume by running it again): %w", op, errors.Join(ctx.Err(), saveErr))
 		}
 		if listErr != nil {
-			return final, fmt.Errorf("%s: listing the store: %w", op, errors.Join(listErr, saveErr))
+			return final, fmt.Errorf("%s: listing: %w", op, errors.Join(listErr, saveErr))
 		}
 	}
 	if saveErr != nil {

@@ -59,6 +59,7 @@ Production:
 			statusCommand(),
 			verifyCommand(),
 			rotateCommand(),
+			migrateCommand(),
 		},
 		// Reached only when the first argument names no command.
 		Action: func(c *cli.Context) error {

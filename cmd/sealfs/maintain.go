@@ -13,13 +13,14 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sealfs/sealfs/envelope"
 	"github.com/sealfs/sealfs/fs"
 	"github.com/sealfs/sealfs/keyring"
 	"github.com/sealfs/sealfs/maintain"
 	"github.com/sealfs/sealfs/remote"
 )
 
-// maintainFlags are the flags verify and rotate share: the store, key and
+// maintainFlags are the flags verify, rotate and migrate share: the store, key and
 // state settings of sealfs mount, and how the walk runs.
 func maintainFlags() []cli.Flag {
 	return []cli.Flag{
@@ -140,11 +141,25 @@ func openMaintenance(ctx context.Context, c *cli.Context, op string, recordKeys 
 		return nil, err
 	}
 	m.closer = append(m.closer, func() { m.store.Close() })
+	// migrate creates the volume file of a fresh store as a mount would
+	// (its dry run assumes one and writes nothing); verify and rotate
+	// refuse a store without one.
+	migrating := op == "migrate"
 	if _, err := m.store.Stat(ctx, fs.VolumeKey); err != nil {
-		if errors.Is(err, remote.ErrNotFound) {
+		switch {
+		case errors.Is(err, remote.ErrNotFound) && migrating && !recordKeys:
+			m.vol = fs.Volume{ChunkSize: int(cfg.ChunkSize)}
+			if m.vol.ChunkSize == 0 {
+				m.vol.ChunkSize = envelope.DefaultChunkSize
+			}
+			logger.Info(op+": the store has no volume file yet; a real run creates it", "store", spec.String())
+			return m, nil
+		case errors.Is(err, remote.ErrNotFound) && migrating:
+		case errors.Is(err, remote.ErrNotFound):
 			return nil, fmt.Errorf("%s: store %s has no volume file (%s): not a sealfs store, or never mounted: %w", op, spec, fs.VolumeKey, err)
+		default:
+			return nil, fmt.Errorf("%s: store %s: %w", op, spec, err)
 		}
-		return nil, fmt.Errorf("%s: store %s: %w", op, spec, err)
 	}
 	if m.vol, err = openVolume(ctx, cfg, m.store); err != nil {
 		return nil, err
@@ -200,7 +215,7 @@ func (m *maintenance) options(c *cli.Context, op string) (maintain.Options, erro
 		return maintain.Options{}, fmt.Errorf("%s: --jobs must be at least 1", op)
 	}
 	var jobMemory int64 // 0: maintain's estimate
-	if op == "rotate" && m.kind != "local" {
+	if (op == "rotate" || op == "migrate") && m.kind != "local" {
 		// A cloud SDK may hold a part or block of each upload in memory.
 		jobMemory = cloudCommitBuffer + 2<<20
 	}

@@ -36,6 +36,9 @@ func TestPrintReport(t *testing.T) {
 		Failures:  []maintain.Failure{{Key: "ab/x", Problem: "tampered", Reason: "chunk 2 tampered"}},
 		KEKUsage:  map[uint32]maintain.KEKCount{7: {Objects: 1, Bytes: 1 << 20}, 2: {Objects: 2, Bytes: 2 << 20}},
 		Rewrapped: 2, RewrappedBytes: 2 << 20, Current: 1, Retries: 1,
+		Migrated: 1, MigratedBytes: 1 << 20, AlreadyMigrated: 1,
+		Skipped:   []maintain.Failure{{Key: "a/link", Reason: "not a regular file (symlink)"}},
+		Conflicts: []maintain.Failure{{Key: "a/b", Reason: "the contents differ at byte 0 or after"}},
 	}
 	tests := []struct {
 		name     string
@@ -49,6 +52,9 @@ func TestPrintReport(t *testing.T) {
 			[]string{"kek 2:", "rewrapped"}},
 		{"verify --kek-usage", "verify", true,
 			[]string{"kek 2: 2 objects, 2.0 MiB\nkek 7: 1 objects, 1.0 MiB\n"}, nil},
+		{"migrate", "migrate", false,
+			[]string{"migrate: 1 migrated (1.0 MiB), 1 already migrated, 1 skipped, 1 conflicts, 1 failed", "SKIPPED a/link: not a regular file", "CONFLICT a/b: the contents differ"},
+			[]string{"rewrapped", "kek 2:"}},
 		{"rotate", "rotate", true,
 			[]string{"rotate: 2 rewrapped (2.0 MiB), 1 already current, 0 under other keys, 1 retried"}, nil},
 	}
@@ -104,5 +110,34 @@ func TestMaintenanceRefusesStoreWithoutVolume(t *testing.T) {
 		if e.Name() != ".sealfs-tmp" {
 			t.Errorf("the store was written to: %s", e.Name())
 		}
+	}
+}
+
+// migrate --dry-run on a store without a volume file writes nothing (a
+// real run creates the volume file, as a mount would).
+func TestMigrateDryRunFreshStore(t *testing.T) {
+	dir := t.TempDir()
+	store, key, src := filepath.Join(dir, "store"), filepath.Join(dir, "k"), filepath.Join(dir, "src")
+	os.Mkdir(store, 0o700)
+	os.MkdirAll(filepath.Join(src, "ab", "cd"), 0o755)
+	os.WriteFile(filepath.Join(src, "ab", "cd", "f"), []byte("data"), 0o644)
+	if err := keyring.GenerateFile(key); err != nil {
+		t.Fatal(err)
+	}
+	app := newApp()
+	err := app.RunContext(context.Background(), []string{"sealfs", "migrate", "--key", key, "--state-dir", filepath.Join(dir, "state"),
+		"--from-dir", src, "--dry-run", store})
+	if err != nil {
+		t.Fatalf("dry run: %v", err)
+	}
+	entries, _ := os.ReadDir(store)
+	for _, e := range entries {
+		if e.Name() != ".sealfs-tmp" {
+			t.Errorf("the dry run wrote %s", e.Name())
+		}
+	}
+	if err := app.RunContext(context.Background(), []string{"sealfs", "migrate", "--key", key, "--state-dir", filepath.Join(dir, "state"),
+		"--from-dir", filepath.Join(src, "missing"), store}); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a missing --from-dir: %v", err)
 	}
 }

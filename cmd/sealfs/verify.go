@@ -90,6 +90,16 @@ func printReport(w io.Writer, op string, r maintain.Report, run runStats, kekUsa
 		fmt.Fprintf(w, "rotate: %d rewrapped (%s), %d already current, %d under other keys, %d retried after a concurrent change\n",
 			r.Rewrapped, humanBytes(r.RewrappedBytes), r.Current, r.NotSelected, r.Retries)
 	}
+	if op == "migrate" {
+		fmt.Fprintf(w, "migrate: %d migrated (%s), %d already migrated, %d skipped, %d conflicts, %d failed\n",
+			r.Migrated, humanBytes(r.MigratedBytes), r.AlreadyMigrated, len(r.Skipped), len(r.Conflicts), len(r.Failures))
+		for _, f := range r.Skipped {
+			fmt.Fprintf(w, "SKIPPED %s: %s\n", f.Key, f.Reason)
+		}
+		for _, f := range r.Conflicts {
+			fmt.Fprintf(w, "CONFLICT %s: %s\n", f.Key, f.Reason)
+		}
+	}
 	if r.Gone > 0 {
 		fmt.Fprintf(w, "%s: %d objects deleted while the run went on (not counted)\n", op, r.Gone)
 	}
