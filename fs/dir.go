@@ -178,11 +178,14 @@ func (d *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 	if d.fsys.journal.holds(logical) {
 		return d.dirEntry(ctx, name, out), 0 // its files are in the journal
 	}
-	if info, ok := d.fsys.journal.recentlyUploaded(logical); ok {
-		// Uploaded moments ago: a listing cached before may not show it.
-		return d.fileEntry(ctx, name, info, out), 0
-	}
 	kind, info, err := d.fsys.resolve(ctx, logical)
+	if err == nil && kind == absent {
+		if recent, ok := d.fsys.journal.recentlyUploaded(logical); ok {
+			// Uploaded from the journal moments ago: a listing cached
+			// while the upload finished does not show it yet.
+			kind, info = isFile, recent
+		}
+	}
 	switch {
 	case err != nil && d.fsys.opts.WriteBack != nil && errors.Is(err, remote.ErrUnavailable):
 		return d.offlineEntry(ctx, name, logical, err, out)

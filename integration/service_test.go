@@ -309,6 +309,12 @@ func TestMetricsAndStatus(t *testing.T) {
 	}
 	obj := filepath.Join(store, "tampered")
 	waitFor(t, "the object in the store", func() bool { _, err := os.Stat(obj); return err == nil })
+	// Until the write-back journal lets go of it, the mount serves its own
+	// acknowledged copy, and never reads the store's.
+	waitFor(t, "the upload to leave the journal", func() bool {
+		m, _ := scrape(t, url)
+		return m["sealfs_writeback_queued"] == 0
+	})
 	sealed, err := os.ReadFile(obj)
 	if err != nil {
 		t.Fatal(err)
