@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -76,26 +77,38 @@ func TestRotateSIGKILLResume(t *testing.T) {
 	const n = 3000
 	store := sealObjects(t, dir, k1, n)
 	state := filepath.Join(dir, "state")
-	args := []string{"rotate", "--key", k2, "--key-id", "2", "--previous-key", "1:" + k1, "--state-dir", state, "--jobs", "1", store}
+	args := []string{"rotate", "--key", k2, "--key-id", "2", "--previous-key", "1:" + k1, "--state-dir", state, "--jobs", "1", "--checkpoint-interval", "20ms", store}
 
 	cmd := exec.Command(testenv.SealfsBinary(t), args...)
+	var output bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &output, &output
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
 	checkpoint := filepath.Join(state, "rotate.checkpoint")
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.After(2 * time.Minute)
+wait:
 	for {
 		if _, err := os.Stat(checkpoint); err == nil {
 			break
 		}
-		if time.Now().After(deadline) {
+		select {
+		case err := <-exited:
+			// Done (or failed) before its first checkpoint: nothing to
+			// resume. Say what it printed.
+			t.Fatalf("rotate ended (%v) before writing a checkpoint; make the store larger if it succeeded:\n%s", err, output.String())
+		case <-deadline:
 			cmd.Process.Kill()
-			t.Fatal("no checkpoint within a minute")
+			<-exited
+			t.Fatalf("no checkpoint within 2 minutes; rotate said:\n%s", output.String())
+		case <-time.After(20 * time.Millisecond):
+			continue wait
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	cmd.Process.Kill()
-	if err := cmd.Wait(); err == nil {
+	if err := <-exited; err == nil {
 		t.Fatal("rotate finished before it could be killed; make the store larger")
 	}
 

@@ -37,6 +37,7 @@ func maintainFlags() []cli.Flag {
 		&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "objects worked on at once"},
 		&cli.BoolFlag{Name: "restart", Usage: "ignore the checkpoint of an interrupted run and start over"},
 		&cli.DurationFlag{Name: "progress-interval", Value: 10 * time.Second, Usage: "how often a progress line is printed when stderr is not a terminal"},
+		&cli.DurationFlag{Name: "checkpoint-interval", Value: 2 * time.Second, Usage: "how often the checkpoint is saved (10ms to 1h)"},
 	}
 }
 
@@ -214,21 +215,25 @@ func (m *maintenance) options(c *cli.Context, op string) (maintain.Options, erro
 	if jobs < 1 {
 		return maintain.Options{}, fmt.Errorf("%s: --jobs must be at least 1", op)
 	}
+	if every := c.Duration("checkpoint-interval"); every < 10*time.Millisecond || every > time.Hour {
+		return maintain.Options{}, fmt.Errorf("%s: --checkpoint-interval %v: want 10ms to 1h", op, every)
+	}
 	var jobMemory int64 // 0: maintain's estimate
 	if (op == "rotate" || op == "migrate") && m.kind != "local" {
 		// A cloud SDK may hold a part or block of each upload in memory.
 		jobMemory = cloudCommitBuffer + 2<<20
 	}
 	return maintain.Options{
-		JobMemory:    jobMemory,
-		Store:        m.store,
-		Keyring:      m.ring,
-		Volume:       m.vol.ID,
-		ChunkSize:    m.vol.ChunkSize,
-		Jobs:         jobs,
-		MemoryBudget: budget,
-		Checkpoint:   filepath.Join(m.cfg.StateDir, op+".checkpoint"),
-		Restart:      c.Bool("restart"),
-		Logger:       m.logger,
+		JobMemory:       jobMemory,
+		Store:           m.store,
+		Keyring:         m.ring,
+		Volume:          m.vol.ID,
+		ChunkSize:       m.vol.ChunkSize,
+		Jobs:            jobs,
+		MemoryBudget:    budget,
+		Checkpoint:      filepath.Join(m.cfg.StateDir, op+".checkpoint"),
+		Restart:         c.Bool("restart"),
+		CheckpointEvery: c.Duration("checkpoint-interval"),
+		Logger:          m.logger,
 	}, nil
 }
