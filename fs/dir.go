@@ -714,15 +714,11 @@ func (d *dirNode) unlinkWriteBack(ctx context.Context, fn *fileNode, logical str
 func (f *filesystem) waitJournal(ctx context.Context, logical string) error {
 	ctx, cancel := context.WithTimeout(ctx, journalWait)
 	defer cancel()
-	for {
-		if queued, _ := f.journal.under(logical); !queued && !f.journal.has(logical) {
-			return nil
-		}
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("%s: changes below it are not in the store yet: %w: %w", logical, remote.ErrUnavailable, err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	j := f.journal
+	if err := j.waitUntil(ctx, func() bool { return !j.queuedAt(logical) }); err != nil {
+		return fmt.Errorf("%s: changes below it are not in the store yet: %w: %w", logical, remote.ErrUnavailable, err)
 	}
+	return nil
 }
 
 // journalWait bounds how long an operation that needs the store to hold

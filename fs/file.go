@@ -235,7 +235,7 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 		}
 	}
 	var fuseFlags uint32
-	if !n.dirty && !n.held() && n.fsys.journal.has(n.logical()) {
+	if !n.dirty && !n.held() && !n.fsys.journal.idle() && n.fsys.journal.has(n.logical()) {
 		// Content acknowledged in write-back mode that this node does not
 		// show (the kernel forgot and looked it up again meanwhile).
 		stage, present, ok := n.fsys.journal.lookup(n.logical())

@@ -542,6 +542,31 @@ func (j *journal) holds(dir string) bool {
 	return j.dirs[dir] > 0
 }
 
+// queuedAt reports whether path, or anything below it, has a queued or
+// in-flight change (j.mu held).
+func (j *journal) queuedAt(path string) bool {
+	prefix := dirPrefix(path)
+	for p := range j.states {
+		if p == path || strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	for p := range j.busy {
+		if p == path || strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// idle reports whether nothing is queued or in flight: the common case
+// outside write-back mode, checked before anything costs more.
+func (j *journal) idle() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.states) == 0 && len(j.busy) == 0
+}
+
 // under reports whether any path below directory dir has a queued
 // change (any) and whether one of them is a file that exists (present).
 func (j *journal) under(dir string) (any, present bool) {
