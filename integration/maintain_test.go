@@ -110,7 +110,11 @@ func (s runbookStore) flipByte(t *testing.T, key string) (restore func()) {
 // makes verify fail naming the file; rotate to KEK 2 runs while a mount
 // writes; verify --kek-usage then counts nothing under 1, and a mount
 // without KEK 1 (and one with KEK 1 revoked) reads every file back.
-func TestRotateVerifyRunbook(t *testing.T) {
+func TestRotateVerifyRunbook(t *testing.T) { forEachRunbookStore(t, runbook) }
+
+// forEachRunbookStore runs fn on a fresh store of each kind (the local
+// tier only with -short) with a directory of its own.
+func forEachRunbookStore(t *testing.T, fn func(t *testing.T, dir string, rs runbookStore)) {
 	requireFUSE(t)
 	for _, kind := range runbookStores(t) {
 		t.Run(kind.name, func(t *testing.T) {
@@ -120,7 +124,7 @@ func TestRotateVerifyRunbook(t *testing.T) {
 			dir := t.TempDir()
 			rs := kind.start(t, dir)
 			defer rs.admin.Close()
-			runbook(t, dir, rs)
+			fn(t, dir, rs)
 		})
 	}
 }

@@ -24,20 +24,7 @@ import (
 // for byte and shows no symlink; a re-run rewrites nothing; a path the
 // store holds with other content is reported as a conflict (exit 1) and
 // left as it is.
-func TestMigrateRunbook(t *testing.T) {
-	requireFUSE(t)
-	for _, kind := range runbookStores(t) {
-		t.Run(kind.name, func(t *testing.T) {
-			if testing.Short() && kind.name != "local" {
-				t.Skip("cloud stores: skipped in -short mode")
-			}
-			dir := t.TempDir()
-			rs := kind.start(t, dir)
-			defer rs.admin.Close()
-			migrateRunbook(t, dir, rs)
-		})
-	}
-}
+func TestMigrateRunbook(t *testing.T) { forEachRunbookStore(t, migrateRunbook) }
 
 func migrateRunbook(t *testing.T, dir string, rs runbookStore) {
 	key := filepath.Join(dir, "kek-1.key")
